@@ -1,0 +1,155 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseValid(t *testing.T) {
+	src := `# memory benchmarks
+[options]
+mode = "memory"
+output-dir = "out"
+
+[[benchmarks]]
+name = "python"
+command = "pytest benches/"
+working-directory = "examples/python-pytest"
+
+[[benchmarks]]
+name = "cli-startup"
+exec = ["./mytool", "--version"]
+env = { RUST_LOG = "off", A = "1" }
+timeout = "2m"
+`
+	cfg, err := Parse("codspeed.toml", "/proj", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.OutputDir != "/proj/out" {
+		t.Errorf("OutputDir = %q", cfg.OutputDir)
+	}
+	if len(cfg.Targets) != 2 {
+		t.Fatalf("got %d targets", len(cfg.Targets))
+	}
+	py, cli := cfg.Targets[0], cfg.Targets[1]
+	if py.Kind != KindCommand || strings.Join(py.Argv, "|") != "/bin/sh|-c|pytest benches/" || py.WorkingDir != "/proj/examples/python-pytest" || py.Line != 6 {
+		t.Errorf("python target = %+v", py)
+	}
+	if cli.Kind != KindExec || strings.Join(cli.Argv, "|") != "./mytool|--version" || cli.WorkingDir != "/proj" {
+		t.Errorf("cli target = %+v", cli)
+	}
+	if strings.Join(cli.Env, ",") != "A=1,RUST_LOG=off" || cli.Timeout != 2*time.Minute || cli.Line != 11 {
+		t.Errorf("cli target = %+v", cli)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"empty file", "", "codspeed.toml:1: empty config: no [[benchmarks]] defined"},
+		{"comments only", "# nothing\n", "codspeed.toml:1: empty config"},
+		{"no benchmarks", "[options]\nmode = \"memory\"\n", "codspeed.toml:1: no [[benchmarks]] defined"},
+		{"syntax", "[[benchmarks]]\nname = \"x\ncommand = \"y\"\n", "codspeed.toml:2: benchmarks.name: syntax error: strings cannot contain newlines"},
+		{"unknown key", "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n\n[[benchmarks]]\nname = \"c\"\nworknig-directory = \"d\"\ncommand = \"e\"\n",
+			`codspeed.toml:7: benchmarks.worknig-directory: unknown key (did you mean "working-directory"?)`},
+		{"unknown top key", "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n[threshold]\npeak = 1\n", `codspeed.toml:4: threshold: unknown key`},
+		{"unknown option", "[options]\nmdoe = \"memory\"\n[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n", `codspeed.toml:2: options.mdoe: unknown key (did you mean "mode"?)`},
+		{"wrong type", "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\ntimeout = 5\n", "codspeed.toml:4: benchmarks.timeout: expected a string, got integer"},
+		{"wrong env type", "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\nenv = { X = 1 }\n", "codspeed.toml:4: benchmarks.env.X: expected a string, got integer"},
+		{"wrong command type", "[[benchmarks]]\nname = \"a\"\ncommand = [\"b\", 2]\n", "codspeed.toml:3: benchmarks.command: element 1: expected a string, got integer"},
+		{"neither", "[[benchmarks]]\nname = \"a\"\nworking-directory = \"x\"\n", "codspeed.toml:1: benchmarks: target needs command"},
+		{"both", "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\nexec = \"c\"\n", "codspeed.toml:4: benchmarks.exec: a target takes either command"},
+		{"missing name", "[[benchmarks]]\ncommand = \"b\"\n", `codspeed.toml:1: benchmarks: missing required key "name"`},
+		{"duplicate name", "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n[[benchmarks]]\nname = \"a\"\ncommand = \"c\"\n", `codspeed.toml:5: benchmarks.name: duplicate target name "a" (first defined on line 1)`},
+		{"bad duration", "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\ntimeout = \"soon\"\n", `codspeed.toml:4: benchmarks.timeout: invalid duration "soon"`},
+		{"bad mode", "[options]\nmode = \"cpu\"\n[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n", `codspeed.toml:2: options.mode: unsupported mode "cpu"`},
+		{"benchmarks not tables", "benchmarks = 3\n", "codspeed.toml:1: benchmarks: expected an array of tables"},
+		{"multi-line string before error", "[[benchmarks]]\nname = \"a\"\ncommand = \"\"\"\n[[benchmarks]]\nx = 1\n\"\"\"\nbogus = 1\n", "codspeed.toml:7: benchmarks.bogus: unknown key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("codspeed.toml", "/proj", tt.src)
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("error:\n%s\nwant prefix:\n%s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseReportsEveryError(t *testing.T) {
+	src := "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\nfoo = 1\n[[benchmarks]]\nname = \"c\"\nbar = 2\n"
+	_, err := Parse("c.toml", "/", src)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want 3 errors, got:\n%s", err)
+	}
+	for i, want := range []string{"c.toml:4: benchmarks.foo:", "c.toml:5: benchmarks: target needs", "c.toml:7: benchmarks.bar:"} {
+		if !strings.HasPrefix(lines[i], want) {
+			t.Errorf("line %d = %q, want prefix %q", i, lines[i], want)
+		}
+	}
+}
+
+func TestFind(t *testing.T) {
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	deep := filepath.Join(root, "a", "b")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Find(deep); err == nil {
+		t.Fatal("found a config where there is none")
+	}
+	want := filepath.Join(root, FileName)
+	if err := os.WriteFile(want, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Find(deep)
+	if err != nil || got != want {
+		t.Fatalf("Find = %q, %v; want %q", got, err, want)
+	}
+}
+
+func TestKeyLines(t *testing.T) {
+	src := `[options]
+mode = "memory" # a comment = with equals
+"quoted.key" = 1
+[[benchmarks]]
+name = "a"
+command = [
+  "x",
+  "[[benchmarks]]",
+]
+env = { A = "1", "B.C" = "2" }
+[[benchmarks]]
+name = "b"
+`
+	got := keyLines(src)
+	want := map[string]int{
+		"options": 1, "options.mode": 2, "options.quoted.key": 3,
+		"benchmarks[0]": 4, "benchmarks[0].name": 5, "benchmarks[0].command": 6,
+		"benchmarks[0].env": 10, "benchmarks[0].env.A": 10, "benchmarks[0].env.B.C": 10,
+		"benchmarks[1]": 11, "benchmarks[1].name": 12,
+	}
+	for k, line := range want {
+		if got[k] != line {
+			t.Errorf("line of %q = %d, want %d", k, got[k], line)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d keys, want %d: %v", len(got), len(want), got)
+	}
+}
