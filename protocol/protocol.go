@@ -1,0 +1,100 @@
+package protocol
+
+// Protocol versions and frame limits. A client announces the range of versions
+// it speaks in Hello, and the runner answers with one of them (see Negotiate).
+const (
+	Version      = 1
+	MinVersion   = 1
+	MaxFrameSize = 64 << 10
+	HeaderSize   = 4
+)
+
+// MaxDepth bounds how deeply msgpack containers may nest in a payload, the
+// top-level map counting as depth 1. It exists so that decoders built on
+// recursive msgpack libraries agree with iterative ones on what is accepted.
+const MaxDepth = 32
+
+// Environment through which the runner tells a benchmark where to connect.
+const (
+	EnvCtlFifo = "MEMTALLY_CTL_FIFO"
+	EnvAckFifo = "MEMTALLY_ACK_FIFO"
+	EnvMode    = "MEMTALLY_MODE"
+	ModeMemory = "memory"
+)
+
+// Kind names a message; it is the value of the "kind" key of every payload.
+type Kind string
+
+// The message kinds of protocol version 1.
+const (
+	KindHello   Kind = "hello"
+	KindWelcome Kind = "welcome"
+	KindStart   Kind = "start"
+	KindStop    Kind = "stop"
+	KindAck     Kind = "ack"
+	KindError   Kind = "error"
+	KindMarker  Kind = "marker"
+)
+
+// Message is one protocol message. The implementations are the value types
+// of this package: Hello, Welcome, Start, Stop, Ack, Error and Marker.
+type Message interface {
+	Kind() Kind
+}
+
+// Hello opens a session: the client's first request.
+type Hello struct {
+	// Version is the newest protocol version the client speaks.
+	Version uint32
+	// MinVersion is the oldest protocol version the client speaks.
+	MinVersion uint32
+	// Integration names the harness integration, e.g. "pytest-memtally".
+	Integration string
+	// IntegrationVersion is the integration's own version.
+	IntegrationVersion string
+	// PID is the client's process id; the runner watches it to notice
+	// a client that exits mid-benchmark.
+	PID uint32
+}
+
+// Welcome is the runner's reply to a Hello it accepts.
+type Welcome struct {
+	// Version is the negotiated protocol version for the session.
+	Version uint32
+	// Mode is the measurement mode; ModeMemory is the only one in version 1.
+	Mode string
+}
+
+// Start asks the runner to open the measurement window for one benchmark.
+type Start struct {
+	// URI identifies the benchmark; see "Benchmark URIs" in SPEC.md.
+	URI string
+}
+
+// Stop asks the runner to close the open measurement window.
+type Stop struct{}
+
+// Ack is the runner's success reply to Start, Stop and Marker.
+type Ack struct{}
+
+// Error is the runner's failure reply to any request. It is a message, not a
+// Go error: a client turns it into one (see client.RemoteError).
+type Error struct {
+	// Reason is human-readable; clients show it but must not parse it.
+	Reason string
+}
+
+// Marker records a named instant on the client's monotonic clock.
+type Marker struct {
+	Name string
+	// Timestamp is CLOCK_MONOTONIC in nanoseconds, read by the client.
+	Timestamp uint64
+}
+
+func (Hello) Kind() Kind   { return KindHello }
+func (Welcome) Kind() Kind { return KindWelcome }
+func (Start) Kind() Kind   { return KindStart }
+func (Stop) Kind() Kind    { return KindStop }
+func (Ack) Kind() Kind     { return KindAck }
+func (Error) Kind() Kind   { return KindError }
+func (Marker) Kind() Kind  { return KindMarker }
