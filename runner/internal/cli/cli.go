@@ -1,0 +1,233 @@
+// Package cli is the runner's command line: it parses arguments, runs the
+// benchmark targets, and decides the exit code. It never exits itself; the
+// main package does, with the code from ExitCode.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"memtally.dev/runner/internal/config"
+)
+
+// Version is the runner's version, recorded in every results file.
+const Version = "0.1.0"
+
+const usage = `runner measures the heap of each benchmark: peak, bytes and count of
+allocations, leaks, and memory over time.
+
+Usage:
+  runner [--config FILE] [--out DIR]     run every target of codspeed.toml
+  runner run [flags] -- CMD [ARGS...]    run one command
+  runner version                         print the version
+  runner help                            print this help
+
+Without --config, codspeed.toml is looked up from the current directory up
+to the root of the repository.
+
+Flags of runner:
+  --config FILE   the config file
+  --out DIR       write results.json into DIR instead of a new directory
+                  under the config's output-dir
+
+Flags of runner run:
+  --name NAME     the target's name (default: the program's base name)
+  --out DIR       write results.json into DIR (default: a new directory
+                  under .memtally/results)
+  --timeout D     stop the command after D, for example 90s or 2m
+
+Exit status: 0 when every target succeeded; the exit status of the first
+target that failed (124 when it timed out); 2 for usage and config errors.
+`
+
+// ExitError carries an exit code. A nil Err means the code says it all.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+func usageError(format string, args ...any) error {
+	return &ExitError{Code: 2, Err: fmt.Errorf(format+"\n(run 'runner help' for usage)", args...)}
+}
+
+// ExitCode maps an error from Run to the process exit status.
+func ExitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		return exit.Code
+	}
+	return 1
+}
+
+// Main runs the runner with the process's arguments and streams, prints any
+// error, and returns the exit status.
+func Main() int {
+	err := Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	var exit *ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.Err == nil) {
+		fmt.Fprintln(os.Stderr, prefixLines("runner: ", err.Error()))
+	}
+	return ExitCode(err)
+}
+
+func prefixLines(prefix, text string) string {
+	return prefix + strings.ReplaceAll(text, "\n", "\n"+prefix)
+}
+
+// Run executes the command line args.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "run":
+			return runCommand(args[1:], stdin, stdout, stderr)
+		case "help":
+			_, err := io.WriteString(stdout, usage)
+			return err
+		case "version":
+			_, err := fmt.Fprintf(stdout, "runner %s\n", Version)
+			return err
+		}
+		if !strings.HasPrefix(args[0], "-") {
+			return usageError("unknown command %q", args[0])
+		}
+	}
+	return runConfig(args, stdin, stdout, stderr)
+}
+
+func newFlagSet(name string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() { io.WriteString(stdout, usage) }
+	return fs
+}
+
+// parseFlags reports -h as a clean exit after printing the usage, and any
+// other mistake as a usage error that names the flag.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (help bool, err error) {
+	err = fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		_, err = io.WriteString(stdout, usage)
+		return true, err
+	}
+	if err != nil {
+		return false, usageError("%v", err)
+	}
+	return false, nil
+}
+
+func runConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("runner", stdout)
+	configPath := fs.String("config", "", "")
+	outDir := fs.String("out", "", "")
+	if help, err := parseFlags(fs, args, stdout); help || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q; to run a command, use: runner run -- CMD", fs.Arg(0))
+	}
+	path := *configPath
+	if path == "" {
+		found, err := config.Find(".")
+		if err != nil {
+			return usageError("%v; pass --config FILE, or use runner run -- CMD", err)
+		}
+		path = relativeToCwd(found)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	targets := make([]target, len(cfg.Targets))
+	for i, t := range cfg.Targets {
+		targets[i] = target{
+			name:            t.Name,
+			kind:            t.Kind,
+			argv:            t.Argv,
+			dir:             t.WorkingDir,
+			env:             t.Env,
+			timeout:         t.Timeout,
+			wholeIfNoClient: t.Kind == config.KindExec,
+		}
+	}
+	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: cfg.OutputDir, outDir: *outDir}
+	return r.run(targets)
+}
+
+func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("runner run", stdout)
+	name := fs.String("name", "", "")
+	outDir := fs.String("out", "", "")
+	timeout := fs.Duration("timeout", 0, "")
+	if help, err := parseFlags(fs, args, stdout); help || err != nil {
+		return err
+	}
+	argv := fs.Args()
+	if len(argv) == 0 {
+		return usageError("run needs a command: runner run [flags] -- CMD [ARGS...]")
+	}
+	if *timeout < 0 {
+		return usageError("-timeout must not be negative, got %v", *timeout)
+	}
+	if *name == "" {
+		*name = filepath.Base(argv[0])
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("get working directory: %w", err)
+	}
+	t := target{
+		name:    *name,
+		kind:    config.KindCommand,
+		argv:    argv,
+		dir:     cwd,
+		timeout: *timeout,
+		// A plain program has no integration to report benchmarks; it
+		// is then measured whole, as one benchmark.
+		wholeIfNoClient: true,
+	}
+	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: config.DefaultOutputDir, outDir: *outDir}
+	return r.run([]target{t})
+}
+
+func relativeToCwd(path string) string {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	if rel, err := filepath.Rel(cwd, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return path
+}
+
+// target is what the runner needs of a benchmark target, whether it came
+// from a config or from the command line.
+type target struct {
+	name    string
+	kind    config.Kind
+	argv    []string
+	dir     string
+	env     []string
+	timeout time.Duration
+	// wholeIfNoClient records the whole command as one benchmark when no
+	// integration reported any.
+	wholeIfNoClient bool
+}

@@ -1,0 +1,255 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"memtally.dev/runner/internal/config"
+	"memtally.dev/runner/internal/fifo"
+	"memtally.dev/runner/internal/launch"
+	"memtally.dev/runner/internal/monotime"
+	"memtally.dev/runner/internal/results"
+	"memtally.dev/runner/internal/server"
+)
+
+const (
+	// stopGrace is how long a timed-out or interrupted command has
+	// between the polite signal and SIGKILL.
+	stopGrace = 5 * time.Second
+	// exitTimedOut is the exit status of a timed-out target, as timeout(1)
+	// uses it.
+	exitTimedOut = 124
+)
+
+type runner struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	outRoot        string // where timestamped run directories go
+	outDir         string // an exact directory from --out, if given
+
+	signals     chan os.Signal
+	interrupted os.Signal
+}
+
+// outcome is how one target ended.
+type outcome struct {
+	result     results.Target
+	benchmarks []results.Benchmark
+	exitCode   int
+}
+
+func (r *runner) run(targets []target) error {
+	dir, err := r.createOutputDir()
+	if err != nil {
+		return err
+	}
+	run := &results.Run{
+		SchemaVersion: results.SchemaVersion,
+		Runner:        results.Runner{Version: Version},
+		StartedAt:     time.Now().UTC(),
+		Targets:       []results.Target{},
+		Benchmarks:    []results.Benchmark{},
+	}
+	// Written before anything runs, then after every target, so that a
+	// run that dies half-way still leaves what it measured.
+	if err := results.Write(dir, run); err != nil {
+		return err
+	}
+
+	r.signals = make(chan os.Signal, 2)
+	signal.Notify(r.signals, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(r.signals)
+
+	var failures []string
+	firstCode := 0
+	for _, t := range targets {
+		if r.interrupted != nil {
+			break
+		}
+		out := r.runTarget(t)
+		run.Targets = append(run.Targets, out.result)
+		run.Benchmarks = append(run.Benchmarks, out.benchmarks...)
+		if err := results.Write(dir, run); err != nil {
+			return err
+		}
+		if out.result.Status != results.StatusOK {
+			failures = append(failures, fmt.Sprintf("target %s failed: %s", t.name, out.result.Reason))
+			if firstCode == 0 {
+				firstCode = out.exitCode
+			}
+		}
+	}
+	run.FinishedAt = time.Now().UTC()
+	run.Complete = r.interrupted == nil
+	if err := results.Write(dir, run); err != nil {
+		return err
+	}
+	if r.outDir == "" {
+		if err := results.LinkLatest(r.outRoot, dir); err != nil {
+			fmt.Fprintf(r.stderr, "runner: %v\n", err)
+		}
+	}
+	if err := results.WriteSummary(r.stdout, run); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.stdout, "results: %s\n", displayPath(filepath.Join(dir, results.FileName)))
+
+	if r.interrupted != nil {
+		sig := r.interrupted.(syscall.Signal)
+		return &ExitError{Code: 128 + int(sig), Err: fmt.Errorf("interrupted by %s; results so far are in %s", unix.SignalName(sig), displayPath(dir))}
+	}
+	if len(failures) > 0 {
+		if firstCode == 0 {
+			firstCode = 1
+		}
+		return &ExitError{Code: firstCode, Err: errors.New(strings.Join(failures, "\n"))}
+	}
+	return nil
+}
+
+func (r *runner) createOutputDir() (string, error) {
+	if r.outDir != "" {
+		if err := os.MkdirAll(r.outDir, 0o755); err != nil {
+			return "", fmt.Errorf("create output directory: %w", err)
+		}
+		return r.outDir, nil
+	}
+	return results.CreateDir(r.outRoot, time.Now())
+}
+
+// runTarget runs one target to its end and reports how it went. Failures
+// of the target are part of the outcome, never a reason to stop recording.
+func (r *runner) runTarget(t target) outcome {
+	out := outcome{result: results.Target{
+		Name:         t.name,
+		Kind:         string(t.kind),
+		Command:      t.argv,
+		WorkingDir:   t.dir,
+		Status:       results.StatusOK,
+		Integrations: []results.Integration{},
+	}}
+	fail := func(code int, reason string) outcome {
+		out.result.Status = results.StatusFailed
+		out.result.Reason = reason
+		out.result.ExitCode = code
+		out.exitCode = code
+		return out
+	}
+
+	env := launch.Environ(os.Environ(), t.env)
+	var fifos *fifo.Pair
+	if t.kind == config.KindCommand {
+		var err error
+		if fifos, err = fifo.Create(); err != nil {
+			return fail(1, err.Error())
+		}
+		defer func() {
+			if err := fifos.Close(); err != nil {
+				fmt.Fprintf(r.stderr, "runner: target %s: %v\n", t.name, err)
+			}
+		}()
+		env = launch.Environ(env, fifos.Env())
+	}
+
+	startNS := monotime.Now()
+	proc, err := launch.Start(launch.Spec{
+		Argv: t.argv, Dir: t.dir, Env: env,
+		Stdin: r.stdin, Stdout: r.stdout, Stderr: r.stderr,
+	})
+	if err != nil {
+		return fail(127, err.Error())
+	}
+
+	var srv *server.Server
+	served := make(chan struct{})
+	if fifos != nil {
+		srv = server.New(fifos, t.name, r.stderr)
+		go func() {
+			srv.Serve(proc.Done())
+			close(served)
+		}()
+	} else {
+		close(served)
+	}
+
+	timedOut := r.wait(proc, t)
+	stopNS := monotime.Now()
+	if timedOut || r.interrupted != nil {
+		// Whatever the command left behind in its group goes too.
+		proc.SignalGroup(syscall.SIGKILL)
+	}
+	<-served
+	out.result.DurationNS = stopNS - startNS
+	out.result.ExitCode = proc.ExitCode()
+
+	if srv != nil {
+		out.benchmarks = srv.Benchmarks()
+		out.result.Integrations = append(out.result.Integrations, srv.Integrations()...)
+	}
+	if len(out.benchmarks) == 0 && t.wholeIfNoClient {
+		whole := results.Benchmark{
+			URI: t.name, Target: t.name, PID: proc.PID(),
+			StartNS: startNS, StopNS: stopNS, Status: results.StatusOK,
+		}
+		if code := proc.ExitCode(); code != 0 || timedOut {
+			whole.Incomplete(proc.Describe())
+		}
+		out.benchmarks = append(out.benchmarks, whole)
+	} else if len(out.benchmarks) == 0 && srv != nil && len(srv.Integrations()) == 0 {
+		fmt.Fprintf(r.stderr, "runner: target %s: no harness integration connected, so no benchmark was recorded; is the memtally integration installed? (use exec = ... to measure a plain program whole)\n", t.name)
+	}
+
+	switch {
+	case timedOut:
+		return fail(exitTimedOut, fmt.Sprintf("timed out after %v", t.timeout))
+	case r.interrupted != nil:
+		return fail(proc.ExitCode(), "interrupted, "+proc.Describe())
+	case proc.ExitCode() != 0:
+		return fail(proc.ExitCode(), proc.Describe())
+	}
+	return out
+}
+
+// wait waits for the command, forwarding SIGINT and SIGTERM to its process
+// group and enforcing the timeout. It reports whether the timeout fired.
+func (r *runner) wait(proc *launch.Process, t target) (timedOut bool) {
+	var deadline <-chan time.Time
+	if t.timeout > 0 {
+		timer := time.NewTimer(t.timeout)
+		defer timer.Stop()
+		deadline = timer.C
+	}
+	for {
+		select {
+		case <-proc.Done():
+			return timedOut
+		case sig := <-r.signals:
+			if r.interrupted != nil {
+				// A second signal means the user is done waiting.
+				proc.SignalGroup(syscall.SIGKILL)
+				continue
+			}
+			r.interrupted = sig
+			if err := proc.SignalGroup(sig.(syscall.Signal)); err != nil {
+				fmt.Fprintf(r.stderr, "runner: %v\n", err)
+			}
+		case <-deadline:
+			deadline = nil
+			timedOut = true
+			fmt.Fprintf(r.stderr, "runner: target %s timed out after %v; stopping it\n", t.name, t.timeout)
+			go proc.Stop(syscall.SIGTERM, stopGrace)
+		}
+	}
+}
+
+func displayPath(path string) string {
+	return relativeToCwd(path)
+}

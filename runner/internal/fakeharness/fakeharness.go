@@ -1,0 +1,229 @@
+// Package fakeharness is a benchmark harness that speaks protocol v1 the way
+// an integration does, for the runner's end-to-end tests. It runs N named
+// benchmarks, and on request breaks the protocol in one specific way, so
+// that each misbehaviour the runner must survive has a test.
+package fakeharness
+
+import (
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+	"memtally.dev/protocol"
+	"memtally.dev/protocol/client"
+)
+
+const name = "fakebench"
+
+// Misbehaviours, each applied inside the first benchmark unless said.
+var misbehaviours = map[string]string{
+	"":                   "none",
+	"garbage":            "send a frame whose payload is not msgpack",
+	"oversize":           "send a frame header announcing 1 MiB, then say hello again",
+	"unknown":            "send a message of an unknown kind",
+	"version":            "say hello with protocol version 99 only (before any benchmark)",
+	"second-client":      "start a second client process while connected",
+	"die":                "exit with status 1 right after the Start ack",
+	"truncated":          "write half a frame, then exit with status 1",
+	"stop-without-start": "send Stop before the first Start",
+	"nested-start":       "send a second Start inside the first benchmark",
+}
+
+// Main runs the fake harness with the process's arguments and returns its
+// exit status.
+func Main() int {
+	err := run(os.Args[1:], os.Stdout)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		var exit exitCode
+		if errors.As(err, &exit) {
+			return int(exit)
+		}
+		return 1
+	}
+	return 0
+}
+
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exiting with status %d", int(e)) }
+
+type harness struct {
+	out    io.Writer
+	client *client.Client
+	hello  protocol.Hello
+}
+
+func run(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	count := fs.Int("n", 3, "number of benchmarks")
+	file := fs.String("file", "fake/bench.go", "source file named in the URIs")
+	group := fs.String("group", "group", "group named in the URIs")
+	misbehave := fs.String("misbehave", "", "how to break the protocol")
+	exit := fs.Int("exit", 0, "exit status after the benchmarks")
+	hold := fs.Duration("hold", 0, "time spent inside each benchmark")
+	ready := fs.String("ready", "", "file created once the first benchmark is running")
+	expectReject := fs.Bool("expect-reject", false, "succeed only if the runner rejects the hello")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, ok := misbehaviours[*misbehave]; !ok {
+		return fmt.Errorf("unknown -misbehave %q", *misbehave)
+	}
+
+	h := &harness{out: out, hello: protocol.Hello{
+		Version: protocol.Version, MinVersion: protocol.MinVersion,
+		Integration: name, IntegrationVersion: "1.0.0", PID: uint32(os.Getpid()),
+	}}
+	if *misbehave == "version" {
+		h.hello.Version, h.hello.MinVersion = 99, 99
+	}
+	ctl, ack := os.Getenv(protocol.EnvCtlFifo), os.Getenv(protocol.EnvAckFifo)
+	if ctl == "" || ack == "" {
+		fmt.Fprintf(out, "%s: no runner; running as a plain harness\n", name)
+		return nil
+	}
+	c, err := client.Dial(ctl, ack, h.hello)
+	var remote *client.RemoteError
+	if errors.As(err, &remote) {
+		fmt.Fprintf(out, "%s: hello rejected: %s\n", name, remote.Reason)
+		if *expectReject {
+			return nil
+		}
+		fmt.Fprintf(out, "%s: running as a plain harness\n", name)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer c.Close()
+	if *expectReject {
+		return errors.New("hello was accepted, want a rejection")
+	}
+	h.client = c
+	fmt.Fprintf(out, "%s: welcome version=%d mode=%s\n", name, c.Welcome().Version, c.Welcome().Mode)
+
+	if *misbehave == "stop-without-start" {
+		h.report("stop before start", c.Stop())
+	}
+	if *misbehave == "second-client" {
+		second := exec.Command(name, "-expect-reject")
+		second.Stdout, second.Stderr = out, os.Stderr
+		if err := second.Run(); err != nil {
+			return fmt.Errorf("second client: %w", err)
+		}
+	}
+	for i := 1; i <= *count; i++ {
+		uri := fmt.Sprintf("%s::%s::bench%d", *file, *group, i)
+		if err := c.Start(uri); err != nil {
+			return fmt.Errorf("start %s: %w", uri, err)
+		}
+		if i == 1 {
+			if *ready != "" {
+				if err := os.WriteFile(*ready, nil, 0o644); err != nil {
+					return err
+				}
+			}
+			closed, err := h.misbehave(*misbehave)
+			if err != nil {
+				return err
+			}
+			if closed {
+				fmt.Fprintf(out, "%s: the runner closed %s\n", name, uri)
+				continue
+			}
+		}
+		time.Sleep(*hold)
+		if err := c.Stop(); err != nil {
+			return fmt.Errorf("stop %s: %w", uri, err)
+		}
+		fmt.Fprintf(out, "%s: ran %s\n", name, uri)
+	}
+	if *exit != 0 {
+		return exitCode(*exit)
+	}
+	return nil
+}
+
+// misbehave breaks the protocol inside a benchmark window. It reports
+// whether the runner closed the window, as it does when the session ends.
+func (h *harness) misbehave(mode string) (closed bool, err error) {
+	c := h.client
+	switch mode {
+	case "garbage":
+		payload := []byte{0xc1, 0xc1, 0xc1}
+		return false, h.rawRequest("garbage frame", frame(payload))
+	case "oversize":
+		header := make([]byte, protocol.HeaderSize, protocol.HeaderSize+16)
+		binary.LittleEndian.PutUint32(header, 1<<20)
+		if err := h.rawRequest("oversize frame", append(header, make([]byte, 16)...)); err != nil {
+			return false, err
+		}
+		reply, err := c.Request(h.hello)
+		if err != nil {
+			return false, fmt.Errorf("hello again: %w", err)
+		}
+		fmt.Fprintf(h.out, "%s: hello again: %s\n", name, reply.Kind())
+		return true, nil
+	case "unknown":
+		payload, err := msgpack.Marshal(map[string]string{"kind": "bogus"})
+		if err != nil {
+			return false, err
+		}
+		return false, h.rawRequest("unknown message", frame(payload))
+	case "nested-start":
+		h.report("nested start", c.Start("fake/bench.go::group::nested"))
+	case "die":
+		return false, exitCode(1)
+	case "truncated":
+		header := make([]byte, protocol.HeaderSize)
+		binary.LittleEndian.PutUint32(header, 10)
+		if err := c.WriteRaw(append(header, 0x81, 0xa4)); err != nil {
+			return false, err
+		}
+		return false, exitCode(1)
+	}
+	return false, nil
+}
+
+// rawRequest sends bytes the codec would never produce and prints the
+// runner's reply.
+func (h *harness) rawRequest(what string, b []byte) error {
+	if err := h.client.WriteRaw(b); err != nil {
+		return fmt.Errorf("send %s: %w", what, err)
+	}
+	reply, err := h.client.ReadReply()
+	if err != nil {
+		return fmt.Errorf("reply to %s: %w", what, err)
+	}
+	if e, ok := reply.(protocol.Error); ok {
+		fmt.Fprintf(h.out, "%s: %s: runner error: %s\n", name, what, e.Reason)
+		return nil
+	}
+	fmt.Fprintf(h.out, "%s: %s: runner replied %s\n", name, what, reply.Kind())
+	return nil
+}
+
+func (h *harness) report(what string, err error) {
+	var remote *client.RemoteError
+	switch {
+	case errors.As(err, &remote):
+		fmt.Fprintf(h.out, "%s: %s: runner error: %s\n", name, what, remote.Reason)
+	case err != nil:
+		fmt.Fprintf(h.out, "%s: %s: %v\n", name, what, err)
+	default:
+		fmt.Fprintf(h.out, "%s: %s: accepted\n", name, what)
+	}
+}
+
+func frame(payload []byte) []byte {
+	b := make([]byte, protocol.HeaderSize, protocol.HeaderSize+len(payload))
+	binary.LittleEndian.PutUint32(b, uint32(len(payload)))
+	return append(b, payload...)
+}

@@ -1,0 +1,142 @@
+// Package launch starts a benchmark command in a process group of its own,
+// so that signals, timeouts and clean-up reach every process it spawns and
+// never the runner itself.
+package launch
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Spec describes a command to start.
+type Spec struct {
+	Argv   []string
+	Dir    string
+	Env    []string // the complete environment
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Process is a started command.
+type Process struct {
+	cmd     *exec.Cmd
+	done    chan struct{}
+	waitErr error
+}
+
+// Start starts the command. A program that cannot be found or executed is
+// an error here, not an exit code.
+func Start(s Spec) (*Process, error) {
+	if len(s.Argv) == 0 {
+		return nil, errors.New("start command: empty command")
+	}
+	cmd := exec.Command(s.Argv[0], s.Argv[1:]...)
+	cmd.Dir = s.Dir
+	cmd.Env = s.Env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.Stdin, s.Stdout, s.Stderr
+	// Setpgid puts the command and its children in a group we can signal
+	// as one. No Pdeathsig: it fires when the starting OS thread exits, not
+	// the runner, and Go may retire that thread at any time.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start command: %w", err)
+	}
+	p := &Process{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// PID is the process id of the command, which is also its process group id.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
+// Done is closed once the command has exited and its output is copied.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// SignalGroup sends sig to every process in the command's group.
+func (p *Process) SignalGroup(sig syscall.Signal) error {
+	err := unix.Kill(-p.PID(), sig)
+	if err != nil && !errors.Is(err, unix.ESRCH) {
+		return fmt.Errorf("signal process group %d: %w", p.PID(), err)
+	}
+	return nil
+}
+
+// ExitCode is the command's exit status in shell terms: the code it exited
+// with, or 128 plus the signal that killed it. Call it after Done.
+func (p *Process) ExitCode() int {
+	state := p.cmd.ProcessState
+	if state == nil {
+		return 1
+	}
+	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return state.ExitCode()
+}
+
+// Describe says how the command ended, for messages.
+func (p *Process) Describe() string {
+	state := p.cmd.ProcessState
+	if state == nil {
+		return fmt.Sprintf("wait: %v", p.waitErr)
+	}
+	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return "killed by signal " + unix.SignalName(ws.Signal())
+	}
+	return fmt.Sprintf("exit status %d", state.ExitCode())
+}
+
+// Stop ends the group: sig first, then SIGKILL to whatever is still alive
+// after grace.
+func (p *Process) Stop(sig syscall.Signal, grace time.Duration) error {
+	if err := p.SignalGroup(sig); err != nil {
+		return err
+	}
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+	}
+	return p.SignalGroup(syscall.SIGKILL)
+}
+
+// Environ returns base with overrides applied: a later KEY=VALUE replaces an
+// earlier one with the same key instead of leaving a duplicate whose winner
+// depends on the C library.
+func Environ(base []string, overrides ...[]string) []string {
+	index := map[string]int{}
+	var env []string
+	add := func(kv string) {
+		key := kv
+		for i := 0; i < len(kv); i++ {
+			if kv[i] == '=' {
+				key = kv[:i]
+				break
+			}
+		}
+		if i, ok := index[key]; ok {
+			env[i] = kv
+			return
+		}
+		index[key] = len(env)
+		env = append(env, kv)
+	}
+	for _, kv := range base {
+		add(kv)
+	}
+	for _, list := range overrides {
+		for _, kv := range list {
+			add(kv)
+		}
+	}
+	return env
+}

@@ -1,0 +1,182 @@
+// Package results holds what a run measured, writes it as results.json
+// atomically, so that a crash or a concurrent reader never sees half a file,
+// and prints the end-of-run summary.
+package results
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// SchemaVersion changes whenever a field changes meaning or disappears.
+const SchemaVersion = 1
+
+// FileName is the results file inside a run's output directory.
+const FileName = "results.json"
+
+// Status values of a benchmark or a target.
+const (
+	StatusOK         = "ok"
+	StatusIncomplete = "incomplete"
+	StatusFailed     = "failed"
+)
+
+// Run is the content of results.json.
+type Run struct {
+	SchemaVersion int         `json:"schema_version"`
+	Runner        Runner      `json:"runner"`
+	StartedAt     time.Time   `json:"started_at"`
+	FinishedAt    time.Time   `json:"finished_at,omitzero"`
+	Complete      bool        `json:"complete"` // false while running, or when the run was interrupted
+	Targets       []Target    `json:"targets"`
+	Benchmarks    []Benchmark `json:"benchmarks"`
+}
+
+// Runner identifies the program that wrote the file.
+type Runner struct {
+	Version string `json:"version"`
+}
+
+// Target is one benchmark command and how it ended.
+type Target struct {
+	Name         string        `json:"name"`
+	Kind         string        `json:"kind"`
+	Command      []string      `json:"command"`
+	WorkingDir   string        `json:"working_directory"`
+	Status       string        `json:"status"`
+	Reason       string        `json:"reason,omitempty"`
+	ExitCode     int           `json:"exit_code"`
+	DurationNS   uint64        `json:"duration_ns"`
+	Integrations []Integration `json:"integrations"`
+}
+
+// Integration is a harness integration that connected during a target.
+type Integration struct {
+	Name            string `json:"name"`
+	Version         string `json:"version"`
+	PID             int    `json:"pid"`
+	ProtocolVersion uint32 `json:"protocol_version"`
+	// Markers the client sent while no benchmark was running.
+	Markers []Marker `json:"markers,omitempty"`
+}
+
+// Benchmark is one benchmark window. Timestamps are CLOCK_MONOTONIC
+// nanoseconds, the clock the integrations and the kernel share.
+type Benchmark struct {
+	URI     string   `json:"uri"`
+	Target  string   `json:"target"`
+	PID     int      `json:"pid"`
+	StartNS uint64   `json:"start_ns"`
+	StopNS  uint64   `json:"stop_ns"`
+	Status  string   `json:"status"`
+	Reason  string   `json:"reason,omitempty"`
+	Markers []Marker `json:"markers,omitempty"`
+}
+
+// Marker is a named instant an integration reported inside a window.
+type Marker struct {
+	Name        string `json:"name"`
+	TimestampNS uint64 `json:"timestamp_ns"`
+}
+
+// Incomplete marks b incomplete, keeping the first reason: later problems
+// are usually consequences of the first.
+func (b *Benchmark) Incomplete(reason string) {
+	if b.Status != StatusIncomplete {
+		b.Status = StatusIncomplete
+		b.Reason = reason
+	}
+}
+
+// CreateDir makes a fresh directory for one run under root, named after the
+// start time. Runs that start in the same second get a numeric suffix; Mkdir
+// fails on an existing name, so two runners never share a directory.
+func CreateDir(root string, start time.Time) (string, error) {
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", fmt.Errorf("create output directory: %w", err)
+	}
+	base := filepath.Join(root, start.UTC().Format("20060102T150405Z"))
+	for i := 1; ; i++ {
+		dir := base
+		if i > 1 {
+			dir = fmt.Sprintf("%s-%d", base, i)
+		}
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return "", fmt.Errorf("create output directory: %w", err)
+		}
+	}
+}
+
+// Write stores run as dir/results.json through a temporary file and a
+// rename, so readers see the old file or the new one, never a torn one.
+func Write(dir string, run *Run) error {
+	data, err := json.MarshalIndent(run, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode results: %w", err)
+	}
+	data = append(data, '\n')
+	tmp, err := os.CreateTemp(dir, "."+FileName+".*")
+	if err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write results: %w", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write results: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write results: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, FileName)); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	return nil
+}
+
+// Read loads a results file.
+func Read(path string) (*Run, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	var run Run
+	if err := json.Unmarshal(data, &run); err != nil {
+		return nil, fmt.Errorf("read results %s: %w", path, err)
+	}
+	return &run, nil
+}
+
+// LinkLatest points root/latest at dir, replacing an older link atomically,
+// so scripts can find the newest results without listing timestamps.
+func LinkLatest(root, dir string) error {
+	rel, err := filepath.Rel(root, dir)
+	if err != nil {
+		return fmt.Errorf("link latest results: %w", err)
+	}
+	tmp := filepath.Join(root, fmt.Sprintf(".latest-%d", os.Getpid()))
+	os.Remove(tmp)
+	if err := os.Symlink(rel, tmp); err != nil {
+		return fmt.Errorf("link latest results: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(root, "latest")); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("link latest results: %w", err)
+	}
+	return nil
+}

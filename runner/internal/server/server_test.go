@@ -1,0 +1,178 @@
+package server
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"memtally.dev/protocol"
+	"memtally.dev/runner/internal/fifo"
+	"memtally.dev/runner/internal/results"
+)
+
+// peer plays an integration in the test process, writing frames directly.
+type peer struct {
+	t   *testing.T
+	ctl *os.File
+	ack *os.File
+}
+
+func startServer(t *testing.T) (*Server, *peer, chan struct{}, chan struct{}, *strings.Builder) {
+	t.Helper()
+	t.Setenv("TMPDIR", t.TempDir())
+	fifos, err := fifo.Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fifos.Close() })
+	ctl, err := os.OpenFile(fifos.CtlPath, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, err := os.OpenFile(fifos.AckPath, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ctl.Close(); ack.Close() })
+	log := &strings.Builder{}
+	srv := New(fifos, "t", log)
+	commandDone := make(chan struct{})
+	served := make(chan struct{})
+	go func() {
+		srv.Serve(commandDone)
+		close(served)
+	}()
+	return srv, &peer{t: t, ctl: ctl, ack: ack}, commandDone, served, log
+}
+
+func (p *peer) send(m protocol.Message) {
+	p.t.Helper()
+	if err := protocol.WriteMessage(p.ctl, m); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func (p *peer) request(m protocol.Message) protocol.Message {
+	p.t.Helper()
+	p.send(m)
+	return p.reply()
+}
+
+func (p *peer) reply() protocol.Message {
+	p.t.Helper()
+	p.ack.SetReadDeadline(time.Now().Add(5 * time.Second))
+	reply, err := protocol.ReadMessage(p.ack)
+	if err != nil {
+		p.t.Fatalf("read reply: %v", err)
+	}
+	return reply
+}
+
+func hello() protocol.Hello {
+	return protocol.Hello{Version: 1, MinVersion: 1, Integration: "test", IntegrationVersion: "0", PID: uint32(os.Getpid())}
+}
+
+func TestHelloRequired(t *testing.T) {
+	srv, p, done, served, log := startServer(t)
+	reply := p.request(protocol.Start{URI: "a"})
+	if e, ok := reply.(protocol.Error); !ok || e.Reason != "hello required before start" {
+		t.Fatalf("reply = %#v", reply)
+	}
+	close(done)
+	<-served
+	if len(srv.Benchmarks()) != 0 {
+		t.Errorf("recorded %v", srv.Benchmarks())
+	}
+	if !strings.Contains(log.String(), "hello required") {
+		t.Errorf("log = %q", log.String())
+	}
+}
+
+func TestWindowWithMarker(t *testing.T) {
+	srv, p, done, served, _ := startServer(t)
+	if w, ok := p.request(hello()).(protocol.Welcome); !ok || w.Version != 1 || w.Mode != "memory" {
+		t.Fatalf("welcome = %#v", w)
+	}
+	for _, m := range []protocol.Message{protocol.Start{URI: "f.py::b"}, protocol.Marker{Name: "m", Timestamp: 7}, protocol.Stop{}} {
+		if reply := p.request(m); reply.Kind() != protocol.KindAck {
+			t.Fatalf("%s: reply = %#v", m.Kind(), reply)
+		}
+	}
+	close(done)
+	<-served
+	got := srv.Benchmarks()
+	if len(got) != 1 {
+		t.Fatalf("benchmarks = %+v", got)
+	}
+	b := got[0]
+	if b.URI != "f.py::b" || b.Target != "t" || b.PID != os.Getpid() || b.Status != results.StatusOK || b.StartNS == 0 || b.StopNS < b.StartNS {
+		t.Errorf("benchmark = %+v", b)
+	}
+	if len(b.Markers) != 1 || b.Markers[0] != (results.Marker{Name: "m", TimestampNS: 7}) {
+		t.Errorf("markers = %+v", b.Markers)
+	}
+	if in := srv.Integrations(); len(in) != 1 || in[0].Name != "test" || in[0].ProtocolVersion != 1 {
+		t.Errorf("integrations = %+v", in)
+	}
+}
+
+// A Stop written just before the command exits, without waiting for its
+// ack, still closes the window normally.
+func TestStopJustBeforeExit(t *testing.T) {
+	srv, p, done, served, _ := startServer(t)
+	p.request(hello())
+	p.request(protocol.Start{URI: "x"})
+	p.send(protocol.Stop{})
+	close(done)
+	<-served
+	if got := srv.Benchmarks(); len(got) != 1 || got[0].Status != results.StatusOK {
+		t.Fatalf("benchmarks = %+v", got)
+	}
+}
+
+// A window still open when the command exits is kept, incomplete.
+func TestOpenWindowAtExit(t *testing.T) {
+	srv, p, done, served, _ := startServer(t)
+	p.request(hello())
+	p.request(protocol.Start{URI: "x"})
+	close(done)
+	<-served
+	got := srv.Benchmarks()
+	if len(got) != 1 || got[0].Status != results.StatusIncomplete || got[0].Reason != "the benchmark command exited during the benchmark" {
+		t.Fatalf("benchmarks = %+v", got)
+	}
+}
+
+// Replies that a departed client never read must not reach the next one,
+// and its open window is closed as incomplete.
+func TestNextClientAfterExit(t *testing.T) {
+	srv, p, done, served, _ := startServer(t)
+	first := exec.Command("sleep", "30")
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h := hello()
+	h.PID = uint32(first.Process.Pid)
+	p.request(h)
+	// The first client starts a benchmark and dies before reading the ack.
+	p.send(protocol.Start{URI: "abandoned"})
+	time.Sleep(50 * time.Millisecond)
+	first.Process.Kill()
+	first.Wait()
+	// Give the runner time to notice the exit, as it has when the next
+	// client is a new process.
+	time.Sleep(100 * time.Millisecond)
+
+	if reply := p.request(hello()); reply.Kind() != protocol.KindWelcome {
+		t.Fatalf("reply to the new client's hello = %#v", reply)
+	}
+	close(done)
+	<-served
+	got := srv.Benchmarks()
+	if len(got) != 1 || got[0].URI != "abandoned" || got[0].Reason != "client exited during benchmark" {
+		t.Fatalf("benchmarks = %+v", got)
+	}
+}

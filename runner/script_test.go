@@ -1,0 +1,161 @@
+package runner_test
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"memtally.dev/runner/internal/cli"
+	"memtally.dev/runner/internal/fakeharness"
+	"memtally.dev/runner/internal/results"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"runner":    func() { os.Exit(cli.Main()) },
+		"fakebench": func() { os.Exit(fakeharness.Main()) },
+	})
+}
+
+// TestScripts runs the end-to-end suite in testdata/script. Set
+// MEMTALLY_UPDATE_SCRIPTS=1 to rewrite the expected files in the archives.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("testdata", "script"),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("MEMTALLY_UPDATE_SCRIPTS") == "1",
+		Condition: func(cond string) (bool, error) {
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"waitfile":    cmdWaitFile,
+			"showresults": cmdShowResults,
+			"nofifos":     cmdNoFifos,
+			"exitcode":    cmdExitCode,
+		},
+	})
+}
+
+// cmdExitCode runs a program like exec does, and requires an exact exit
+// status rather than just failure.
+//
+// usage: exitcode N PROGRAM [ARGS...]
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = exit.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdWaitFile waits up to 20 seconds for a file to exist, so that a script
+// can act once a background command has reached a known point.
+//
+// usage: waitfile FILE
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	path := ts.MkAbs(args[0])
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ts.Fatalf("%s did not appear within 20s", args[0])
+}
+
+// cmdShowResults prints every results.json under the given paths in a
+// stable form (times and pids vary between runs), after checking what
+// every results file must satisfy.
+//
+// usage: showresults PATH...
+func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: showresults PATH...")
+	}
+	var files []string
+	for _, arg := range args {
+		root := ts.MkAbs(arg)
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type()&fs.ModeSymlink == 0 && d.Name() == results.FileName {
+				files = append(files, path)
+			}
+			return nil
+		})
+		ts.Check(err)
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		ts.Fatalf("no %s under %s", results.FileName, strings.Join(args, " "))
+	}
+	for _, path := range files {
+		run, err := results.Read(path)
+		ts.Check(err)
+		if run.SchemaVersion != results.SchemaVersion {
+			ts.Fatalf("%s: schema_version %d", path, run.SchemaVersion)
+		}
+		fmt.Fprintf(ts.Stdout(), "run complete=%v\n", run.Complete)
+		for _, t := range run.Targets {
+			fmt.Fprintf(ts.Stdout(), "target %s kind=%s status=%s exit=%d", t.Name, t.Kind, t.Status, t.ExitCode)
+			if t.Reason != "" {
+				fmt.Fprintf(ts.Stdout(), " reason=%q", t.Reason)
+			}
+			for _, in := range t.Integrations {
+				fmt.Fprintf(ts.Stdout(), " integration=%s/%s/v%d", in.Name, in.Version, in.ProtocolVersion)
+			}
+			fmt.Fprintln(ts.Stdout())
+		}
+		for _, b := range run.Benchmarks {
+			if b.StartNS == 0 || b.StopNS < b.StartNS || b.PID <= 0 {
+				ts.Fatalf("%s: %s: bad window start=%d stop=%d pid=%d", path, b.URI, b.StartNS, b.StopNS, b.PID)
+			}
+			fmt.Fprintf(ts.Stdout(), "bench %s target=%s status=%s", b.URI, b.Target, b.Status)
+			if b.Reason != "" {
+				fmt.Fprintf(ts.Stdout(), " reason=%q", b.Reason)
+			}
+			fmt.Fprintln(ts.Stdout())
+		}
+	}
+}
+
+// cmdNoFifos checks that no run left its FIFO directory behind in the
+// script's temporary directory.
+//
+// usage: nofifos
+func cmdNoFifos(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: nofifos")
+	}
+	leftovers, err := filepath.Glob(filepath.Join(ts.Getenv("TMPDIR"), "memtally-*"))
+	ts.Check(err)
+	if len(leftovers) > 0 {
+		ts.Fatalf("FIFO directories left behind: %s", strings.Join(leftovers, " "))
+	}
+}
