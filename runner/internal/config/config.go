@@ -46,7 +46,7 @@ type Target struct {
 	Name       string
 	Kind       Kind
 	Argv       []string
-	WorkingDir string // absolute
+	WorkingDir string   // absolute
 	Env        []string // KEY=VALUE, sorted by key
 	Timeout    time.Duration
 	Line       int // of its [[benchmarks]] header
