@@ -1,0 +1,577 @@
+//go:build ignore
+
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+//
+// memtally's allocation capture. Userspace (runner/internal/capture) loads
+// this object with cilium/ebpf, attaches the allocator probes per process
+// (uprobe_multi links scoped to one pid, one pair per binary) and follows the
+// process tree through the sched tracepoints below. See capture/doc.go for the
+// whole design; the comments here say why each piece is shaped as it is.
+
+#include "headers/kernel.h"
+#include "headers/bpf_helpers.h"
+#include "headers/bpf_core_read.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define SIGSTOP 19
+
+// What a probed function does, carried as the BPF cookie of its probe. The
+// argument positions follow the x86-64 SysV ABI (di, si, dx).
+enum kind {
+	KIND_NONE = 0,
+	KIND_MALLOC = 1,         // ret = f(size, ...)
+	KIND_CALLOC = 2,         // ret = f(n, size, ...), size = n * size
+	KIND_ALIGNED = 3,        // ret = f(align, size)
+	KIND_POSIX_MEMALIGN = 4, // int f(void **out, align, size); *out on 0
+	KIND_REALLOC = 5,        // ret = f(old, size, ...)
+	KIND_REALLOCARRAY = 6,   // ret = f(old, n, size, ...), size = n * size
+	KIND_PVALLOC = 7,        // ret = f(size), size rounded up to a page
+	KIND_FREE = 8,           // f(ptr, ...) releasing the block itself
+	KIND_FREE_WRAPPER = 9,   // f(ptr, ...) that goes on to call a KIND_FREE
+	KIND_LOADER = 10,        // the dynamic loader's _dl_debug_state hook
+};
+
+// Records of the data ring, in the order the kernel reserved them.
+enum event_type {
+	EVENT_ALLOC = 1,   // addr, size
+	EVENT_FREE = 2,    // addr
+	EVENT_REALLOC = 3, // addr (returned), old, size
+	EVENT_EXIT = 4,    // the whole thread group tgid is gone
+	EVENT_MARK = 5,    // written by the mark program; seq identifies it
+	EVENT_EXEC = 6,    // tgid replaced its image: its blocks are gone
+};
+
+struct event {
+	__u64 ts;
+	__u64 addr;
+	__u64 size;
+	__u64 old;
+	__u32 tgid;
+	__u32 tid;
+	__u32 type;
+	__u32 seq;
+};
+
+// Records of the control ring: mostly processes held stopped (flags has
+// CTL_HELD) until userspace has attached their probes and sent SIGCONT.
+enum ctl_type {
+	CTL_FORK = 1,   // tgid is a new child of parent
+	CTL_EXEC = 2,   // tgid has just exec'd
+	CTL_LOADER = 3, // tgid's dynamic loader changed its link map
+	CTL_EXIT = 4,   // the whole thread group tgid is gone (not held)
+};
+
+enum ctl_flags {
+	CTL_HELD = 1, // the process was sent SIGSTOP
+};
+
+struct ctl_event {
+	__u64 ts;
+	__u32 type;
+	__u32 tgid;
+	__u32 parent;
+	__u32 flags;
+};
+
+// Commands of the mark program, given as its first context argument.
+enum mark_op {
+	MARK_BEGIN = 1, // enable emission, then mark
+	MARK_END = 2,   // disable emission, then mark
+	MARK_ARM = 3,   // enable emission at the next exec of arm_tgid
+};
+
+struct state {
+	__u32 enabled;
+	__u32 arm_exec;
+	__u32 arm_tgid;
+};
+
+// Per-CPU counters of what was lost, summed by userspace.
+enum counter {
+	// Calls lost in a window: the ring was full, or there was no memory
+	// for the thread's state.
+	COUNTER_DROPPED = 0,
+	// Control records lost: a process ran without being probed.
+	COUNTER_CTL_DROPPED = 1,
+	// A child could not be tracked.
+	COUNTER_TRACKED_FULL = 2,
+	// Exit or exec records lost: blocks not released.
+	COUNTER_EXIT_DROPPED = 3,
+	COUNTER_MAX = 4,
+};
+
+struct thread_state {
+	__u64 sp;           // stack pointer at the outermost call's entry
+	__u64 size;         // its requested size
+	__u64 arg;          // its old block (realloc) or out pointer
+	__u64 pending_free; // block a wrapper free already reported
+	__u32 depth;        // probed calls in progress on this thread
+	__u32 kind;         // the outermost call's kind
+};
+
+// Force the enums and structs userspace decodes into BTF for bpf2go -type.
+const struct event *unused_event __attribute__((unused));
+const struct ctl_event *unused_ctl_event __attribute__((unused));
+const enum kind *unused_kind __attribute__((unused));
+const enum event_type *unused_event_type __attribute__((unused));
+const enum ctl_type *unused_ctl_type __attribute__((unused));
+const enum ctl_flags *unused_ctl_flags __attribute__((unused));
+const enum mark_op *unused_mark_op __attribute__((unused));
+const enum counter *unused_counter __attribute__((unused));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20); // userspace sizes it from Options
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);
+} ctl_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);   // tgid
+	__type(value, __u8);
+} tracked SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct state);
+} states SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+// Task-local storage is freed with the thread, so exited threads need no
+// cleanup, and the lookup is cheaper than a hash keyed by tid.
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_state);
+} threads SEC(".maps");
+
+extern int bpf_send_signal_task(struct task_struct *task, int sig,
+				enum pid_type type, __u64 value) __ksym;
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &which);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline struct state *get_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&states, &zero);
+}
+
+// Reserve a data record for the current window, or return NULL.
+//
+// The record is reserved before emission is checked a second time. The ring's
+// reservation lock orders this program against the mark program, which
+// clears enabled before it reserves the END mark: a record reserved after the
+// mark therefore sees enabled == 0 and is discarded, and one reserved before
+// the mark lies before it in the ring, where userspace reads it before the
+// mark. That is what lets End return with every event of the window counted.
+static __always_inline struct event *reserve_window(struct state *st)
+{
+	struct event *e;
+
+	if (!st || !st->enabled)
+		return NULL;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(COUNTER_DROPPED);
+		return NULL;
+	}
+	if (!*(volatile __u32 *)&st->enabled) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return NULL;
+	}
+	return e;
+}
+
+static __always_inline void emit(struct event *e, __u64 id, __u32 type,
+				 __u64 addr, __u64 size, __u64 old)
+{
+	e->ts = bpf_ktime_get_ns();
+	e->addr = addr;
+	e->size = size;
+	e->old = old;
+	e->tgid = id >> 32;
+	e->tid = (__u32)id;
+	e->type = type;
+	e->seq = 0;
+	// Userspace polls this ring: a wakeup per record costs more than
+	// the probe itself.
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+// Report an exit or exec of a tracked process, in or out of a window.
+static __always_inline void emit_lifecycle(__u32 type, __u32 tgid, __u32 tid)
+{
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(COUNTER_EXIT_DROPPED);
+		return;
+	}
+	e->ts = bpf_ktime_get_ns();
+	e->addr = 0;
+	e->size = 0;
+	e->old = 0;
+	e->tgid = tgid;
+	e->tid = tid;
+	e->type = type;
+	e->seq = 0;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline int is_tracked(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
+}
+
+static __always_inline void loader_stop(__u64 id)
+{
+	struct ctl_event *c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
+
+	if (!c) {
+		count(COUNTER_CTL_DROPPED);
+		return;
+	}
+	// Stop before telling userspace, so its SIGCONT cannot come first.
+	bpf_send_signal(SIGSTOP);
+	c->ts = bpf_ktime_get_ns();
+	c->type = CTL_LOADER;
+	c->tgid = id >> 32;
+	c->parent = 0;
+	c->flags = CTL_HELD;
+	bpf_ringbuf_submit(c, BPF_RB_FORCE_WAKEUP);
+}
+
+static __always_inline void on_free(struct thread_state *ts, __u32 kind,
+				    __u64 ptr, __u64 id)
+{
+	struct event *e;
+
+	if (ptr == 0)
+		return;
+	// A delete that calls free reports the block once, at the outer call.
+	if (ts->pending_free == ptr) {
+		if (kind == KIND_FREE)
+			ts->pending_free = 0;
+		return;
+	}
+	ts->pending_free = kind == KIND_FREE_WRAPPER ? ptr : 0;
+	e = reserve_window(get_state());
+	if (e)
+		emit(e, id, EVENT_FREE, ptr, 0, 0);
+}
+
+// The product of two sizes, saturated: an overflowing reallocarray fails
+// and leaves its block alone, which a wrapped product of 0 would turn into
+// realloc(p, 0), a free.
+static __always_inline __u64 mul_sat(__u64 a, __u64 b)
+{
+	__u64 limit;
+
+	if (((a | b) >> 32) == 0 || a == 0)
+		return a * b;
+	limit = ~0ULL / a;
+	// Keep clang from folding the check into a 128-bit multiply, which
+	// BPF lacks.
+	asm volatile("" : "+r"(limit));
+	if (b > limit)
+		return ~0ULL;
+	return a * b;
+}
+
+SEC("uprobe.multi")
+int memtally_entry(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 kind = (__u32)bpf_get_attach_cookie(ctx);
+	struct thread_state *ts;
+	__u64 size;
+
+	// The links are scoped to one process each, so only the tree gets
+	// here; the tracked set matters only for holding processes, which
+	// must stop once the Tracer is closed.
+	if (kind == KIND_LOADER) {
+		if (is_tracked(id >> 32))
+			loader_stop(id);
+		return 0;
+	}
+	ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts) {
+		// No memory for the thread's state: this call is lost.
+		count(COUNTER_DROPPED);
+		return 0;
+	}
+	// A call whose return probe never ran (a longjmp, or operator new
+	// throwing) leaves depth behind. Calls nested inside the outermost one
+	// always run deeper in the stack, so an entry at or above its stack
+	// pointer means the outermost call is gone.
+	if (ts->depth > 0 && ctx->sp >= ts->sp)
+		ts->depth = 0;
+	if (kind == KIND_FREE || kind == KIND_FREE_WRAPPER) {
+		if (ts->depth == 0)
+			on_free(ts, kind, ctx->di, id);
+		return 0;
+	}
+	ts->depth++;
+	if (ts->depth != 1)
+		return 0;
+	switch (kind) {
+	case KIND_CALLOC:
+		size = mul_sat(ctx->di, ctx->si);
+		ts->arg = 0;
+		break;
+	case KIND_ALIGNED:
+		size = ctx->si;
+		ts->arg = 0;
+		break;
+	case KIND_POSIX_MEMALIGN:
+		size = ctx->dx;
+		ts->arg = ctx->di;
+		break;
+	case KIND_REALLOC:
+		size = ctx->si;
+		ts->arg = ctx->di;
+		break;
+	case KIND_REALLOCARRAY:
+		size = mul_sat(ctx->si, ctx->dx);
+		ts->arg = ctx->di;
+		break;
+	case KIND_PVALLOC:
+		size = (ctx->di + 4095) & ~4095ULL;
+		ts->arg = 0;
+		break;
+	default:
+		size = ctx->di;
+		ts->arg = 0;
+		break;
+	}
+	ts->sp = ctx->sp;
+	ts->size = size;
+	ts->kind = kind;
+	return 0;
+}
+
+SEC("uretprobe.multi")
+int memtally_return(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct thread_state *ts;
+	struct event *e;
+	__u64 ret = ctx->ax;
+	__u64 addr = 0;
+
+	ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+	if (!ts || ts->depth == 0)
+		return 0;
+	ts->depth--;
+	if (ts->depth != 0)
+		return 0;
+	// Any block the outer call returns is new, so a stale pending free
+	// cannot hide a later free of the same address.
+	ts->pending_free = 0;
+	switch (ts->kind) {
+	case KIND_POSIX_MEMALIGN:
+		if ((int)ret != 0)
+			return 0;
+		if (bpf_probe_read_user(&addr, sizeof(addr), (void *)ts->arg))
+			return 0;
+		break;
+	case KIND_REALLOC:
+	case KIND_REALLOCARRAY:
+		if (ret == 0 && ts->arg == 0)
+			return 0;
+		e = reserve_window(get_state());
+		if (e)
+			emit(e, id, EVENT_REALLOC, ret, ts->size, ts->arg);
+		return 0;
+	default:
+		addr = ret;
+		break;
+	}
+	if (addr == 0)
+		return 0;
+	e = reserve_window(get_state());
+	if (e)
+		emit(e, id, EVENT_ALLOC, addr, ts->size, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int memtally_fork(__u64 *ctx)
+{
+	struct task_struct *parent = (struct task_struct *)ctx[0];
+	struct task_struct *child = (struct task_struct *)ctx[1];
+	__u32 ptgid = parent->tgid;
+	__u32 ctgid = child->tgid;
+	struct ctl_event *c;
+	__u8 one = 1;
+
+	// The event fires for new threads too; they share the tgid's probes.
+	if (child->pid != child->tgid || !is_tracked(ptgid))
+		return 0;
+	if (bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY)) {
+		count(COUNTER_TRACKED_FULL);
+		return 0;
+	}
+	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
+	if (!c) {
+		count(COUNTER_CTL_DROPPED);
+		return 0;
+	}
+	// Stop the child before it first runs, and before telling userspace,
+	// so userspace's SIGCONT cannot come first. A vfork child is held
+	// too: uprobe_multi links only fire for their own thread group, so
+	// it needs probes of its own even while it shares its parent's mm.
+	bpf_send_signal_task(child, SIGSTOP, PIDTYPE_TGID, 0);
+	c->ts = bpf_ktime_get_ns();
+	c->type = CTL_FORK;
+	c->tgid = ctgid;
+	c->parent = ptgid;
+	c->flags = CTL_HELD;
+	bpf_ringbuf_submit(c, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int memtally_exec(__u64 *ctx)
+{
+	struct task_struct *task = (struct task_struct *)ctx[0];
+	__u32 tgid = task->tgid;
+	struct state *st = get_state();
+	struct ctl_event *c;
+	struct event *e;
+
+	if (!is_tracked(tgid))
+		return 0;
+	// Like an exit, an exec releases every block of the old image. Not
+	// gated on a window, like exits.
+	emit_lifecycle(EVENT_EXEC, tgid, task->pid);
+	// An exec target's window opens here, before the new image runs an
+	// instruction, so a wrapper shell's own allocations stay outside it.
+	if (st && st->arm_exec && st->arm_tgid == tgid) {
+		st->arm_exec = 0;
+		st->enabled = 1;
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (e) {
+			e->ts = bpf_ktime_get_ns();
+			e->addr = 0;
+			e->size = 0;
+			e->old = 0;
+			e->tgid = tgid;
+			e->tid = task->pid;
+			e->type = EVENT_MARK;
+			e->seq = 0;
+			bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+		} else {
+			count(COUNTER_DROPPED);
+		}
+	}
+	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
+	if (!c) {
+		count(COUNTER_CTL_DROPPED);
+		return 0;
+	}
+	bpf_send_signal(SIGSTOP);
+	c->ts = bpf_ktime_get_ns();
+	c->type = CTL_EXEC;
+	c->tgid = tgid;
+	c->parent = 0;
+	c->flags = CTL_HELD;
+	bpf_ringbuf_submit(c, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int memtally_exit(__u64 *ctx)
+{
+	struct task_struct *task = (struct task_struct *)ctx[0];
+	bool group_dead = (bool)ctx[1];
+	__u32 tgid = task->tgid;
+	struct ctl_event *c;
+
+	if (!group_dead || !is_tracked(tgid))
+		return 0;
+	bpf_map_delete_elem(&tracked, &tgid);
+	// The data ring orders the exit after the process's last allocations,
+	// which is what releasing its blocks needs; that ring may be full,
+	// though, and userspace must learn of every exit to know when the
+	// tree is gone, so the small control ring gets it too.
+	emit_lifecycle(EVENT_EXIT, tgid, task->pid);
+	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
+	if (!c) {
+		count(COUNTER_CTL_DROPPED);
+		return 0;
+	}
+	c->ts = bpf_ktime_get_ns();
+	c->type = CTL_EXIT;
+	c->tgid = tgid;
+	c->parent = 0;
+	c->flags = 0;
+	bpf_ringbuf_submit(c, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+// Never attached: userspace runs it with BPF_PROG_TEST_RUN to change the
+// window state and leave a mark in the data ring, in that order.
+SEC("raw_tp/memtally_mark")
+int memtally_mark(__u64 *ctx)
+{
+	__u32 op = (__u32)ctx[0];
+	struct state *st = get_state();
+	struct event *e;
+
+	if (!st)
+		return 1;
+	switch (op) {
+	case MARK_BEGIN:
+		st->arm_exec = 0;
+		st->enabled = 1;
+		break;
+	case MARK_END:
+		st->arm_exec = 0;
+		st->enabled = 0;
+		break;
+	case MARK_ARM:
+		st->enabled = 0;
+		st->arm_tgid = (__u32)ctx[2];
+		st->arm_exec = 1;
+		break;
+	default:
+		break;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return 2;
+	e->ts = bpf_ktime_get_ns();
+	e->addr = 0;
+	e->size = 0;
+	e->old = 0;
+	e->tgid = 0;
+	e->tid = 0;
+	e->type = EVENT_MARK;
+	e->seq = (__u32)ctx[1];
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}

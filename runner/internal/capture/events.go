@@ -1,0 +1,130 @@
+package capture
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"time"
+	"unsafe"
+
+	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
+
+	"memtally.dev/runner/internal/heap"
+)
+
+// readData reads the allocation ring until Close. The ring is written
+// without wake-ups, so the reader polls it every PollInterval; marks are
+// written with a wake-up so End does not wait for the next poll.
+func (t *Tracer) readData() {
+	defer t.wg.Done()
+	// The producers are the benchmark's threads, often more of them than
+	// there are CPUs. At the default weight this goroutine's thread would
+	// get a fair share, too little to drain a ring that fast threads fill
+	// at over a million records a second, so it runs at the highest
+	// priority the process may set. Without CAP_SYS_NICE it keeps the
+	// default, and a large enough ring has to absorb the bursts.
+	runtime.LockOSThread()
+	_ = unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), -20)
+	var rec ringbuf.Record
+	t.data.SetDeadline(time.Now().Add(t.opts.PollInterval))
+	for {
+		select {
+		case f := <-t.reqs:
+			f()
+			continue
+		case <-t.stop:
+			return
+		default:
+		}
+		// The deadline is set here, on the reading goroutine: setting one
+		// from elsewhere while ReadInto blocks can deadlock. ReadInto
+		// returns every record already in the ring before it reports the
+		// deadline, so a new deadline is needed only once it has passed.
+		err := t.data.ReadInto(&rec)
+		switch {
+		case err == nil:
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			t.data.SetDeadline(time.Now().Add(t.opts.PollInterval))
+			continue
+		default:
+			// Closed.
+			return
+		}
+		if len(rec.RawSample) < int(unsafe.Sizeof(memtallyEvent{})) {
+			continue
+		}
+		// The record's layout is the C struct's, which bpf2go's type
+		// reproduces field for field.
+		e := (*memtallyEvent)(unsafe.Pointer(&rec.RawSample[0]))
+		t.handle(e)
+	}
+}
+
+func (t *Tracer) handle(e *memtallyEvent) {
+	switch memtallyEventType(e.Type) {
+	case memtallyEventTypeEVENT_ALLOC:
+		if w := t.window(e.Ts); w != nil {
+			w.Alloc(e.Ts, e.Tgid, e.Addr, e.Size)
+		}
+	case memtallyEventTypeEVENT_FREE:
+		if w := t.window(e.Ts); w != nil {
+			w.Free(e.Ts, e.Tgid, e.Addr)
+		}
+	case memtallyEventTypeEVENT_REALLOC:
+		if w := t.window(e.Ts); w != nil {
+			w.Realloc(e.Ts, e.Tgid, e.Old, e.Addr, e.Size)
+		}
+	case memtallyEventTypeEVENT_EXIT, memtallyEventTypeEVENT_EXEC:
+		// The blocks are gone with the process, or with its old image.
+		// The control ring reports exits for following the tree.
+		if t.win != nil {
+			t.win.Exit(e.Ts, e.Tgid)
+		}
+	case memtallyEventTypeEVENT_MARK:
+		if e.Tgid != 0 {
+			// The exec of an armed window.
+			t.window(e.Ts)
+			return
+		}
+		// An End mark: nothing of the window can follow it.
+		if ch, ok := t.waiters[e.Seq]; ok && e.Seq != 0 {
+			delete(t.waiters, e.Seq)
+			w := t.win
+			if w == nil {
+				// An armed window whose exec never came saw nothing.
+				w = heap.NewWindow(e.Ts)
+			}
+			t.win, t.armed = nil, false
+			ch <- w.Finish(e.Ts)
+		}
+	}
+}
+
+// window returns the open window, opening an armed one at ts: the exec's
+// mark, or an event of another process of the tree that saw the window
+// enabled a moment before the mark was written.
+func (t *Tracer) window(ts uint64) *heap.Window {
+	if t.win == nil && t.armed {
+		t.win = heap.NewWindow(ts)
+		t.armed = false
+	}
+	return t.win
+}
+
+// readCtl handles the processes the BPF side holds stopped, at forks,
+// execs and dynamic loader events, each attached then resumed; and exits.
+func (t *Tracer) readCtl() {
+	defer t.wg.Done()
+	var rec ringbuf.Record
+	for {
+		if err := t.ctl.ReadInto(&rec); err != nil {
+			return
+		}
+		if len(rec.RawSample) < int(unsafe.Sizeof(memtallyCtlEvent{})) {
+			continue
+		}
+		c := *(*memtallyCtlEvent)(unsafe.Pointer(&rec.RawSample[0]))
+		t.control(c)
+	}
+}

@@ -1,0 +1,341 @@
+package capture
+
+import (
+	"bufio"
+	"debug/elf"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
+
+	"memtally.dev/runner/internal/allocsym"
+)
+
+// process is one followed thread group and the probes attached for it.
+type process struct {
+	tgid uint32
+
+	// mu serialises attaching, which the control reader and Follow do,
+	// with detaching, which the data reader does when the process exits.
+	mu       sync.Mutex
+	attached map[string]bool // by "dev inode", binaries already handled
+	links    []link.Link
+	dead     bool
+}
+
+// takeLinks marks p dead and returns its links for detaching.
+func (p *process) takeLinks() []link.Link {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.dead = true
+	ls := p.links
+	p.links = nil
+	return ls
+}
+
+type planResult struct {
+	plan allocsym.Plan
+	err  error
+	// loader is the file offset of _dl_debug_state, if the binary is a
+	// dynamic loader.
+	loader    uint64
+	hasLoader bool
+}
+
+func (t *Tracer) process(tgid uint32) *process {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p, ok := t.procs[tgid]
+	if !ok {
+		p = &process{tgid: tgid, attached: map[string]bool{}}
+		t.procs[tgid] = p
+	}
+	return p
+}
+
+// control handles one control record: a held process gets what it needs
+// attached, then is resumed; an exit ends a process.
+func (t *Tracer) control(c memtallyCtlEvent) {
+	if memtallyCtlType(c.Type) == memtallyCtlTypeCTL_EXIT {
+		t.exited(c.Tgid)
+		return
+	}
+	t.mu.Lock()
+	closed := t.closed
+	t.mu.Unlock()
+	if !closed {
+		p := t.process(c.Tgid)
+		// A process that cannot be probed is resumed all the same: the
+		// failure is reported through Unprobed, and a stuck benchmark
+		// would be worse.
+		_ = t.attachAll(p)
+	}
+	if c.Flags&uint32(memtallyCtlFlagsCTL_HELD) != 0 {
+		_ = unix.Kill(int(c.Tgid), unix.SIGCONT)
+	}
+}
+
+// exited forgets a thread group that is gone and detaches its probes.
+func (t *Tracer) exited(tgid uint32) {
+	t.mu.Lock()
+	// Forks and exits share the control ring, so a child's exit never
+	// comes before its fork.
+	p, ok := t.procs[tgid]
+	delete(t.procs, tgid)
+	done := len(t.procs) == 0 && t.followed
+	if done && t.treeEmpty() {
+		select {
+		case <-t.treeDone:
+		default:
+			close(t.treeDone)
+		}
+	}
+	t.mu.Unlock()
+	if ok {
+		t.detachLater(p.takeLinks())
+	}
+}
+
+// treeEmpty asks the BPF side, which adds a child before its parent can
+// exit: userspace may not have handled the child's fork yet.
+func (t *Tracer) treeEmpty() bool {
+	var key uint32
+	return t.objs.Tracked.NextKey(nil, &key) != nil
+}
+
+// detachLater closes links in the background: closing a uprobe takes
+// around a hundred milliseconds on the machines memtally targets.
+func (t *Tracer) detachLater(ls []link.Link) {
+	if len(ls) == 0 {
+		return
+	}
+	t.detach.Add(1)
+	go func() {
+		defer t.detach.Done()
+		for _, l := range ls {
+			_ = l.Close()
+		}
+	}()
+}
+
+type mapping struct {
+	key  string // "dev inode"
+	path string
+}
+
+// executableMappings lists the distinct file-backed executable mappings of
+// a process.
+func executableMappings(tgid uint32) ([]mapping, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/maps", tgid))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	seen := map[string]bool{}
+	var out []mapping
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// start-end perms offset dev inode path
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 6 || !strings.Contains(fields[1], "x") || !strings.HasPrefix(fields[5], "/") || fields[4] == "0" {
+			continue
+		}
+		key := fields[3] + " " + fields[4]
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		path := strings.Join(fields[5:], " ")
+		if strings.HasSuffix(path, " (deleted)") {
+			// The file is gone; the kernel resolves probes by path, so
+			// reach it through the process's own mapping instead.
+			path = fmt.Sprintf("/proc/%d/map_files/%s", tgid, fields[0])
+		} else {
+			// The path is the process's view, perhaps in another mount
+			// namespace.
+			path = fmt.Sprintf("/proc/%d/root%s", tgid, path)
+		}
+		out = append(out, mapping{key: key, path: path})
+	}
+	return out, sc.Err()
+}
+
+// attachAll probes every allocator mapped into p that is not probed yet,
+// and the dynamic loader's hook, which stops the process whenever it maps
+// more. It fails only when the process cannot be inspected; a binary that
+// cannot be probed is reported in Unprobed.
+func (t *Tracer) attachAll(p *process) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.dead {
+		return nil
+	}
+	maps, err := executableMappings(p.tgid)
+	if err != nil {
+		return fmt.Errorf("read mappings of %d: %w", p.tgid, err)
+	}
+	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", p.tgid))
+	root := fmt.Sprintf("/proc/%d/root", p.tgid)
+	for _, m := range maps {
+		if p.attached[m.key] {
+			continue
+		}
+		p.attached[m.key] = true
+		r := t.plan(m)
+		var err error
+		switch {
+		case r.hasLoader:
+			err = t.attachLoader(p, m.path, r.loader)
+		case r.err != nil:
+			// A dynamic program's allocator lives in a library; only a
+			// static executable is expected to carry its own.
+			if r.plan.Static && strings.TrimPrefix(m.path, root) == exe {
+				t.addUnprobed(exe, r.err.Error())
+			}
+		default:
+			err = t.attachPlan(p, m.path, r.plan)
+		}
+		if err != nil {
+			t.addUnprobed(strings.TrimPrefix(m.path, root), err.Error())
+		}
+	}
+	return nil
+}
+
+func (t *Tracer) plan(m mapping) planResult {
+	t.mu.Lock()
+	r, ok := t.plans[m.key]
+	t.mu.Unlock()
+	if ok {
+		return r
+	}
+	r.plan, r.err = allocsym.Discover(m.path)
+	if r.err != nil && isLoader(m.path) {
+		if off, err := allocsym.LoaderHook(m.path); err == nil {
+			r.loader, r.hasLoader = off, true
+		}
+	}
+	t.mu.Lock()
+	t.plans[m.key] = r
+	t.mu.Unlock()
+	return r
+}
+
+// isLoader reports whether the ELF file at path is a dynamic loader: a
+// shared object that other programs name as their PT_INTERP. Loaders are
+// recognised by their soname, as glibc names them (ld-linux-*.so.*).
+func isLoader(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	names, err := f.DynString(elf.DT_SONAME)
+	if err != nil || len(names) == 0 {
+		return false
+	}
+	return strings.HasPrefix(names[0], "ld-linux") || strings.HasPrefix(names[0], "ld64.so")
+}
+
+// attachPlan attaches one binary's probes for one process: one uprobe_multi
+// link for the entries and one for the returns, the cheapest shape to
+// attach and, above all, to detach.
+func (t *Tracer) attachPlan(p *process, path string, plan allocsym.Plan) error {
+	ex, err := link.OpenExecutable(path)
+	if err != nil {
+		return fmt.Errorf("attach uprobe: %w", err)
+	}
+	var entries, entryCookies, returns, returnCookies []uint64
+	for _, pr := range plan.Probes {
+		k := uint64(bpfKind(pr.Kind))
+		entries = append(entries, pr.Entry)
+		entryCookies = append(entryCookies, k)
+		if pr.Return {
+			returns = append(returns, pr.Func)
+			returnCookies = append(returnCookies, k)
+		}
+	}
+	l, err := ex.UprobeMulti(nil, t.objs.MemtallyEntry, &link.UprobeMultiOptions{
+		Addresses: entries, Cookies: entryCookies, PID: p.tgid})
+	if err != nil {
+		return fmt.Errorf("attach uprobe: %s: %w", plan.Path, err)
+	}
+	p.links = append(p.links, l)
+	if len(returns) > 0 {
+		l, err := ex.UretprobeMulti(nil, t.objs.MemtallyReturn, &link.UprobeMultiOptions{
+			Addresses: returns, Cookies: returnCookies, PID: p.tgid})
+		if err != nil {
+			return fmt.Errorf("attach uretprobe: %s: %w", plan.Path, err)
+		}
+		p.links = append(p.links, l)
+	}
+	t.addProbed(strings.TrimPrefix(path, fmt.Sprintf("/proc/%d/root", p.tgid)), plan)
+	return nil
+}
+
+func (t *Tracer) attachLoader(p *process, path string, off uint64) error {
+	ex, err := link.OpenExecutable(path)
+	if err != nil {
+		return fmt.Errorf("attach uprobe: %w", err)
+	}
+	l, err := ex.UprobeMulti(nil, t.objs.MemtallyEntry, &link.UprobeMultiOptions{
+		Addresses: []uint64{off}, Cookies: []uint64{uint64(memtallyKindKIND_LOADER)}, PID: p.tgid})
+	if err != nil {
+		return fmt.Errorf("attach uprobe: loader %s: %w", path, err)
+	}
+	p.links = append(p.links, l)
+	return nil
+}
+
+func (t *Tracer) addProbed(path string, plan allocsym.Plan) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.seenBin[path] {
+		return
+	}
+	t.seenBin[path] = true
+	a := Allocator{Path: path, Symbols: len(plan.Probes)}
+	for _, f := range plan.Families {
+		a.Families = append(a.Families, string(f))
+	}
+	t.probed = append(t.probed, a)
+}
+
+func (t *Tracer) addUnprobed(path, reason string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, u := range t.unprobed {
+		if u.Path == path && u.Reason == reason {
+			return
+		}
+	}
+	t.unprobed = append(t.unprobed, Unprobed{Path: path, Reason: reason})
+}
+
+// bpfKind maps allocsym's kinds onto the BPF program's cookie values.
+func bpfKind(k allocsym.Kind) memtallyKind {
+	switch k {
+	case allocsym.KindMalloc:
+		return memtallyKindKIND_MALLOC
+	case allocsym.KindCalloc:
+		return memtallyKindKIND_CALLOC
+	case allocsym.KindAligned:
+		return memtallyKindKIND_ALIGNED
+	case allocsym.KindPosixMemalign:
+		return memtallyKindKIND_POSIX_MEMALIGN
+	case allocsym.KindRealloc:
+		return memtallyKindKIND_REALLOC
+	case allocsym.KindReallocArray:
+		return memtallyKindKIND_REALLOCARRAY
+	case allocsym.KindPvalloc:
+		return memtallyKindKIND_PVALLOC
+	case allocsym.KindFree:
+		return memtallyKindKIND_FREE
+	case allocsym.KindFreeWrapper:
+		return memtallyKindKIND_FREE_WRAPPER
+	}
+	return memtallyKindKIND_NONE
+}

@@ -1,0 +1,379 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
+
+	"memtally.dev/runner/internal/heap"
+)
+
+// Options tune a Tracer. The zero value is ready to use.
+type Options struct {
+	// RingBytes is the size of the allocation event ring, a power of two
+	// of at least one page. Zero means 64 MiB, 1.4 million records.
+	RingBytes uint32
+	// PollInterval is how often the event ring is read; records are
+	// written without waking the reader, which costs more than the probes
+	// themselves. Zero means 10 ms.
+	PollInterval time.Duration
+}
+
+// Metrics are the numbers of one window.
+type Metrics struct {
+	heap.Metrics
+	// DroppedEvents counts everything the window lost: events that
+	// found the ring full, processes whose fork could not be followed,
+	// and exits that could not be reported. A window with a nonzero
+	// count is incomplete.
+	DroppedEvents uint64
+	// Allocators lists the binaries whose allocator was probed, in the
+	// order they were first probed.
+	Allocators []Allocator
+	// Unprobed lists executables in the tree whose allocator could not
+	// be found or probed.
+	Unprobed []Unprobed
+}
+
+// Allocator is one binary whose allocator entry points are probed.
+type Allocator struct {
+	Path     string
+	Families []string
+	// Symbols is the number of distinct entry points probed.
+	Symbols int
+}
+
+// Unprobed is an executable whose allocations memtally cannot see.
+type Unprobed struct {
+	Path   string
+	Reason string
+}
+
+// ErrClosed is returned by methods called after Close.
+var ErrClosed = errors.New("tracer closed")
+
+// Tracer captures the allocations of the process trees it follows. Its
+// methods may be called from any goroutine, but windows do not overlap:
+// call Begin or BeginAtExec, then End, then the next Begin.
+type Tracer struct {
+	objs  memtallyObjects
+	links []link.Link // the sched tracepoints
+	data  *ringbuf.Reader
+	ctl   *ringbuf.Reader
+	opts  Options
+
+	mu       sync.Mutex
+	procs    map[uint32]*process
+	followed bool
+	treeDone chan struct{}
+	plans    map[string]planResult // by "dev inode"
+	probed   []Allocator
+	seenBin  map[string]bool
+	unprobed []Unprobed
+	seq      uint32
+	closed   bool
+
+	// Window state, owned by the data reader goroutine.
+	reqs    chan func()
+	win     *heap.Window
+	armed   bool
+	waiters map[uint32]chan<- heap.Metrics // End marks, by sequence number
+	base    uint64                         // loss counters at the window's start
+
+	detach sync.WaitGroup // links being closed in the background
+	wg     sync.WaitGroup // reader goroutines
+	stop   chan struct{}
+}
+
+// New loads the capture programs and attaches the process lifecycle
+// tracepoints. It follows no process until Follow.
+func New(opts Options) (*Tracer, error) {
+	if opts.RingBytes == 0 {
+		opts.RingBytes = 64 << 20
+	}
+	if opts.PollInterval == 0 {
+		opts.PollInterval = 10 * time.Millisecond
+	}
+	spec, err := loadMemtally()
+	if err != nil {
+		return nil, fmt.Errorf("load spec: %w", err)
+	}
+	spec.Maps["events"].MaxEntries = opts.RingBytes
+	t := &Tracer{
+		opts:     opts,
+		procs:    map[uint32]*process{},
+		treeDone: make(chan struct{}),
+		plans:    map[string]planResult{},
+		seenBin:  map[string]bool{},
+		reqs:     make(chan func()),
+		waiters:  map[uint32]chan<- heap.Metrics{},
+		stop:     make(chan struct{}),
+	}
+	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
+		var ve *ebpf.VerifierError
+		if errors.As(err, &ve) {
+			return nil, fmt.Errorf("load programs: %+v", ve)
+		}
+		return nil, fmt.Errorf("load programs: %w", err)
+	}
+	for _, p := range []*ebpf.Program{t.objs.MemtallyFork, t.objs.MemtallyExec, t.objs.MemtallyExit} {
+		l, err := link.AttachTracing(link.TracingOptions{Program: p})
+		if err != nil {
+			t.closeObjects()
+			return nil, fmt.Errorf("attach tracepoint: %w", err)
+		}
+		t.links = append(t.links, l)
+	}
+	if t.data, err = ringbuf.NewReader(t.objs.Events); err != nil {
+		t.closeObjects()
+		return nil, fmt.Errorf("create reader: %w", err)
+	}
+	if t.ctl, err = ringbuf.NewReader(t.objs.CtlEvents); err != nil {
+		t.closeObjects()
+		return nil, fmt.Errorf("create reader: %w", err)
+	}
+	t.wg.Add(2)
+	go t.readData()
+	go t.readCtl()
+	return t, nil
+}
+
+// Follow starts tracking the process pid and, from then on, every process
+// it forks. pid must be held stopped by the caller (see the package
+// comment): Follow attaches its probes and returns, and the caller then
+// resumes it with SIGCONT. A binary whose probes cannot be attached does
+// not fail Follow; it is reported in Metrics.Unprobed.
+func (t *Tracer) Follow(pid int) error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return ErrClosed
+	}
+	if len(t.procs) == 0 {
+		// A new tree: the previous one, if any, is gone.
+		t.treeDone = make(chan struct{})
+	}
+	t.followed = true
+	t.mu.Unlock()
+	tgid := uint32(pid)
+	if err := t.objs.Tracked.Put(tgid, uint8(1)); err != nil {
+		return fmt.Errorf("track pid %d: %w", pid, err)
+	}
+	p := t.process(tgid)
+	if err := t.attachAll(p); err != nil {
+		_ = t.objs.Tracked.Delete(tgid)
+		t.mu.Lock()
+		delete(t.procs, tgid)
+		t.mu.Unlock()
+		t.detachLater(p.takeLinks())
+		return err
+	}
+	return nil
+}
+
+// Begin opens a window. When it returns, every allocation of the followed
+// processes is counted until End.
+func (t *Tracer) Begin() error {
+	base, err := t.losses()
+	if err != nil {
+		return err
+	}
+	now, err := monotonic()
+	if err != nil {
+		return err
+	}
+	if err := t.do(func() {
+		t.win = heap.NewWindow(now)
+		t.armed = false
+		t.base = base
+	}); err != nil {
+		return err
+	}
+	return t.mark(memtallyMarkOpMARK_BEGIN, 0, 0)
+}
+
+// BeginAtExec arms a window that opens when process pid next calls exec,
+// before the new program runs an instruction. It is for a command given
+// to the runner as a whole: start it as a wrapper that stops itself and
+// execs the command, Follow the wrapper, call BeginAtExec, then resume
+// it. The window stays open until End; TreeExited tells when the tree is
+// gone.
+func (t *Tracer) BeginAtExec(pid int) error {
+	base, err := t.losses()
+	if err != nil {
+		return err
+	}
+	if err := t.do(func() {
+		t.win = nil
+		t.armed = true
+		t.base = base
+	}); err != nil {
+		return err
+	}
+	return t.mark(memtallyMarkOpMARK_ARM, 0, uint32(pid))
+}
+
+// TreeExited is closed once every followed process and all their
+// descendants have exited. Following a process after that starts a new
+// tree, with a new channel.
+func (t *Tracer) TreeExited() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.treeDone
+}
+
+// End closes the window and returns its metrics. It returns once tracking
+// has stopped and every event of the window has been accounted.
+func (t *Tracer) End() (Metrics, error) {
+	done := make(chan heap.Metrics, 1)
+	var seq uint32
+	var base uint64
+	if err := t.do(func() {
+		t.seq++
+		seq = t.seq
+		t.waiters[seq] = done
+		base = t.base
+	}); err != nil {
+		return Metrics{}, err
+	}
+	if err := t.mark(memtallyMarkOpMARK_END, seq, 0); err != nil {
+		return Metrics{}, err
+	}
+	var m Metrics
+	select {
+	case m.Metrics = <-done:
+	case <-time.After(30 * time.Second):
+		return Metrics{}, errors.New("end window: the event reader did not reach the end mark")
+	}
+	now, err := t.losses()
+	if err != nil {
+		return Metrics{}, err
+	}
+	m.DroppedEvents = now - base
+	t.mu.Lock()
+	m.Allocators = append([]Allocator(nil), t.probed...)
+	m.Unprobed = append([]Unprobed(nil), t.unprobed...)
+	t.mu.Unlock()
+	return m, nil
+}
+
+// Close stops tracking, resumes any process still held, detaches every
+// probe and frees the programs. The followed processes keep running.
+func (t *Tracer) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	procs := t.procs
+	t.procs = map[uint32]*process{}
+	t.mu.Unlock()
+
+	// Untracked processes are neither held nor counted any more.
+	for tgid := range procs {
+		_ = t.objs.Tracked.Delete(tgid)
+	}
+	var key uint32
+	for t.objs.Tracked.NextKey(nil, &key) == nil {
+		_ = t.objs.Tracked.Delete(key)
+	}
+	for _, l := range t.links {
+		_ = l.Close()
+	}
+	t.links = nil
+	// Let the control reader release whatever it had been told to hold.
+	deadline := time.Now().Add(time.Second)
+	for t.ctl.AvailableBytes() > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	close(t.stop)
+	_ = t.ctl.Close()
+	_ = t.data.Close()
+	t.wg.Wait()
+	for tgid, p := range procs {
+		_ = unix.Kill(int(tgid), unix.SIGCONT)
+		t.detachLater(p.takeLinks())
+	}
+	t.detach.Wait()
+	t.closeObjects()
+	return nil
+}
+
+func (t *Tracer) closeObjects() {
+	for _, l := range t.links {
+		_ = l.Close()
+	}
+	_ = t.objs.Close()
+}
+
+// do runs f on the data reader goroutine, which owns the window, after
+// the events it has already read.
+func (t *Tracer) do(f func()) error {
+	done := make(chan struct{})
+	select {
+	case t.reqs <- func() { f(); close(done) }:
+	case <-t.stop:
+		return ErrClosed
+	}
+	<-done
+	return nil
+}
+
+// mark runs the mark program, which changes the window state (for
+// MARK_ARM, arming it for tgid's exec) and then leaves a mark carrying seq
+// in the event ring.
+func (t *Tracer) mark(op memtallyMarkOp, seq, tgid uint32) error {
+	for tries := 0; ; tries++ {
+		ret, err := t.objs.MemtallyMark.Run(&ebpf.RunOptions{Context: []uint64{uint64(op), uint64(seq), uint64(tgid)}})
+		if err != nil {
+			return fmt.Errorf("run mark program: %w", err)
+		}
+		if ret == 0 {
+			return nil
+		}
+		// The ring is full: the state changed but the mark was not
+		// written. Let the reader drain it and write the mark again.
+		if tries == 1000 {
+			return errors.New("run mark program: event ring stayed full")
+		}
+		time.Sleep(t.opts.PollInterval)
+	}
+}
+
+// losses sums the loss counters over all CPUs.
+func (t *Tracer) losses() (uint64, error) {
+	var total uint64
+	for _, c := range []memtallyCounter{memtallyCounterCOUNTER_DROPPED, memtallyCounterCOUNTER_CTL_DROPPED,
+		memtallyCounterCOUNTER_TRACKED_FULL, memtallyCounterCOUNTER_EXIT_DROPPED} {
+		var per []uint64
+		if err := t.objs.Counters.Lookup(uint32(c), &per); err != nil {
+			return 0, fmt.Errorf("read counters: %w", err)
+		}
+		for _, v := range per {
+			total += v
+		}
+	}
+	return total, nil
+}
+
+func monotonic() (uint64, error) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return 0, fmt.Errorf("read clock: %w", err)
+	}
+	return uint64(ts.Nano()), nil
+}
+
+// processExists reports whether pid still names a live process.
+func processExists(pid uint32) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return err == nil
+}

@@ -1,0 +1,160 @@
+package heap
+
+// MaxPoints bounds the length of Metrics.Timeline.
+const MaxPoints = 1000
+
+// Metrics are the numbers of one window. See the package comment for their
+// definitions.
+type Metrics struct {
+	AllocCount     uint64
+	TotalBytes     uint64
+	FreeCount      uint64
+	PeakBytes      uint64
+	LeakedCount    uint64
+	LeakedBytes    uint64
+	UntrackedFrees uint64
+	AvgAllocBytes  float64
+	Timeline       []Point
+}
+
+// Point is live bytes at a moment of the window.
+type Point struct {
+	// Nanos is the time since the window began, in nanoseconds.
+	Nanos uint64
+	// LiveBytes is the live heap right after the event at Nanos.
+	LiveBytes uint64
+}
+
+type blockKey struct {
+	pid  uint32
+	addr uint64
+}
+
+// Window accumulates the events of one window. The zero value is not
+// usable; call NewWindow. A Window is not safe for concurrent use.
+type Window struct {
+	start  uint64
+	live   uint64
+	blocks map[blockKey]uint64
+	m      Metrics
+	tl     timeline
+}
+
+// NewWindow starts a window at the monotonic time start, in nanoseconds.
+// Event timestamps before start are treated as start.
+func NewWindow(start uint64) *Window {
+	w := &Window{start: start, blocks: make(map[blockKey]uint64)}
+	w.tl.add(Point{Nanos: 0, LiveBytes: 0})
+	return w
+}
+
+// Alloc records a new block of size requested bytes at addr in process pid.
+func (w *Window) Alloc(ts uint64, pid uint32, addr, size uint64) {
+	k := blockKey{pid, addr}
+	if old, ok := w.blocks[k]; ok {
+		// The allocator handed out an address the window believes is
+		// live, so its release happened where no probe could see it.
+		// Dropping the old block keeps live bytes true; it is neither a
+		// counted free nor a leak.
+		w.live -= old
+	}
+	w.blocks[k] = size
+	w.m.AllocCount++
+	w.m.TotalBytes += size
+	w.live += size
+	w.record(ts)
+}
+
+// Free records the release of the block at addr in process pid. A NULL
+// address is not a release.
+func (w *Window) Free(ts uint64, pid uint32, addr uint64) {
+	if addr == 0 {
+		return
+	}
+	w.release(pid, addr)
+	w.record(ts)
+}
+
+func (w *Window) release(pid uint32, addr uint64) {
+	k := blockKey{pid, addr}
+	size, ok := w.blocks[k]
+	if !ok {
+		w.m.UntrackedFrees++
+		return
+	}
+	delete(w.blocks, k)
+	w.live -= size
+	w.m.FreeCount++
+}
+
+// Realloc records realloc(old, size) returning addr in process pid, with
+// glibc's semantics: a NULL old is a malloc; a zero size with a NULL result
+// releases old; any other NULL result is a failure that changes nothing;
+// otherwise old is released and addr is a new block.
+func (w *Window) Realloc(ts uint64, pid uint32, old, addr, size uint64) {
+	switch {
+	case old == 0:
+		if addr != 0 {
+			w.Alloc(ts, pid, addr, size)
+		}
+		return
+	case addr == 0 && size == 0:
+		w.release(pid, old)
+		w.record(ts)
+		return
+	case addr == 0:
+		return
+	}
+	w.release(pid, old)
+	w.Alloc(ts, pid, addr, size)
+}
+
+// Exit records that process pid exited: its live blocks leak and are
+// released.
+func (w *Window) Exit(ts uint64, pid uint32) {
+	freed := false
+	for k, size := range w.blocks {
+		if k.pid != pid {
+			continue
+		}
+		delete(w.blocks, k)
+		w.live -= size
+		w.m.LeakedCount++
+		w.m.LeakedBytes += size
+		freed = true
+	}
+	if freed {
+		w.record(ts)
+	}
+}
+
+func (w *Window) record(ts uint64) {
+	if w.live > w.m.PeakBytes {
+		w.m.PeakBytes = w.live
+	}
+	rel := uint64(0)
+	if ts > w.start {
+		rel = ts - w.start
+	}
+	w.tl.add(Point{Nanos: rel, LiveBytes: w.live})
+}
+
+// Finish closes the window at time end and returns its metrics. Blocks
+// still live count as leaked. The Window must not be used afterwards.
+func (w *Window) Finish(end uint64) Metrics {
+	for _, size := range w.blocks {
+		w.m.LeakedCount++
+		w.m.LeakedBytes += size
+	}
+	w.blocks = nil
+	if w.m.AllocCount > 0 {
+		w.m.AvgAllocBytes = float64(w.m.TotalBytes) / float64(w.m.AllocCount)
+	}
+	rel := uint64(0)
+	if end > w.start {
+		rel = end - w.start
+	}
+	w.tl.add(Point{Nanos: rel, LiveBytes: w.live})
+	w.m.Timeline = w.tl.points()
+	return w.m
+}

@@ -1,0 +1,130 @@
+package heap
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestMallocFree(t *testing.T) {
+	w := NewWindow(100)
+	w.Alloc(110, 1, 0x10, 64)
+	w.Alloc(120, 1, 0x20, 36)
+	w.Free(130, 1, 0x10)
+	w.Free(140, 1, 0)
+	m := w.Finish(150)
+	want := Metrics{AllocCount: 2, TotalBytes: 100, FreeCount: 1, PeakBytes: 100,
+		LeakedCount: 1, LeakedBytes: 36, AvgAllocBytes: 50}
+	m.Timeline = nil
+	if !reflect.DeepEqual(m, want) {
+		t.Fatalf("got %+v, want %+v", m, want)
+	}
+}
+
+func TestRealloc(t *testing.T) {
+	w := NewWindow(0)
+	w.Realloc(1, 1, 0, 0x10, 10)    // realloc(NULL, 10): a malloc
+	w.Realloc(2, 1, 0x10, 0x10, 20) // grown in place: a new block
+	w.Realloc(3, 1, 0x10, 0x30, 30) // moved
+	w.Realloc(4, 1, 0x30, 0, 40)    // failed: nothing changes
+	w.Realloc(5, 1, 0x30, 0, 0)     // realloc(p, 0): a free
+	w.Realloc(6, 1, 0x99, 0x40, 8)  // old block from before the window
+	m := w.Finish(7)
+	if m.AllocCount != 4 || m.TotalBytes != 68 || m.FreeCount != 3 ||
+		m.PeakBytes != 30 || m.LeakedCount != 1 || m.LeakedBytes != 8 ||
+		m.UntrackedFrees != 1 {
+		t.Fatalf("got %+v", m)
+	}
+}
+
+func TestExitReleasesAsLeaked(t *testing.T) {
+	w := NewWindow(0)
+	w.Alloc(1, 1, 0x10, 100)
+	w.Alloc(2, 2, 0x10, 50) // same address, other process
+	w.Exit(3, 2)
+	w.Free(4, 2, 0x10) // the pid was reused: not the window's block
+	w.Alloc(5, 1, 0x20, 60)
+	m := w.Finish(6)
+	if m.AllocCount != 3 || m.PeakBytes != 160 || m.LeakedCount != 3 ||
+		m.LeakedBytes != 210 || m.UntrackedFrees != 1 || m.FreeCount != 0 {
+		t.Fatalf("got %+v", m)
+	}
+}
+
+func TestUntrackedFree(t *testing.T) {
+	w := NewWindow(0)
+	w.Free(1, 1, 0x10)
+	w.Free(2, 1, 0x10)
+	m := w.Finish(3)
+	if m.UntrackedFrees != 2 || m.FreeCount != 0 || m.AllocCount != 0 || m.AvgAllocBytes != 0 {
+		t.Fatalf("got %+v", m)
+	}
+}
+
+func TestTimelineShort(t *testing.T) {
+	w := NewWindow(10)
+	w.Alloc(20, 1, 1, 5)
+	w.Free(30, 1, 1)
+	m := w.Finish(40)
+	want := []Point{{0, 0}, {10, 5}, {20, 0}, {30, 0}}
+	if !reflect.DeepEqual(m.Timeline, want) {
+		t.Fatalf("got %v, want %v", m.Timeline, want)
+	}
+}
+
+// run replays a sawtooth with one spike, n events long.
+func run(n int, spikeAt int) Metrics {
+	w := NewWindow(0)
+	for i := 0; i < n; i++ {
+		ts := uint64(i + 1)
+		switch {
+		case i == spikeAt:
+			w.Alloc(ts, 1, 1<<40, 1<<20)
+		case i == spikeAt+1:
+			w.Free(ts, 1, 1<<40)
+		case i%2 == 0:
+			w.Alloc(ts, 1, uint64(i+1), uint64(i%7))
+		default:
+			w.Free(ts, 1, uint64(i))
+		}
+	}
+	return w.Finish(uint64(n + 1))
+}
+
+func TestTimelineBoundedWithPeak(t *testing.T) {
+	for _, n := range []int{997, 998, 999, 1000, 1001, 5000, 123457} {
+		for _, spike := range []int{0, n / 3, n - 2} {
+			m := run(n, spike)
+			if len(m.Timeline) > MaxPoints {
+				t.Fatalf("n=%d: %d points", n, len(m.Timeline))
+			}
+			found := false
+			for i, p := range m.Timeline {
+				if p.LiveBytes == m.PeakBytes && p.Nanos == uint64(spike+1) {
+					found = true
+				}
+				if i > 0 && p.Nanos < m.Timeline[i-1].Nanos {
+					t.Fatalf("n=%d: timeline not ordered at %d", n, i)
+				}
+			}
+			if !found {
+				t.Fatalf("n=%d spike=%d: peak %d missing", n, spike, m.PeakBytes)
+			}
+			if m.Timeline[0].Nanos != 0 || m.Timeline[len(m.Timeline)-1].Nanos != uint64(n+1) {
+				t.Fatalf("n=%d: timeline does not span the window", n)
+			}
+			if again := run(n, spike); !reflect.DeepEqual(again, m) {
+				t.Fatalf("n=%d: not deterministic", n)
+			}
+		}
+	}
+}
+
+func TestAddressReused(t *testing.T) {
+	w := NewWindow(0)
+	w.Alloc(1, 1, 0x10, 100)
+	w.Alloc(2, 1, 0x10, 30) // the release of the first was never seen
+	m := w.Finish(3)
+	if m.AllocCount != 2 || m.FreeCount != 0 || m.PeakBytes != 100 || m.LeakedCount != 1 || m.LeakedBytes != 30 {
+		t.Fatalf("got %+v", m)
+	}
+}
