@@ -17,6 +17,7 @@ import (
 	"memtally.dev/runner/internal/cli"
 	"memtally.dev/runner/internal/fakeharness"
 	"memtally.dev/runner/internal/results"
+	"memtally.dev/runner/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
@@ -34,16 +35,59 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("MEMTALLY_UPDATE_SCRIPTS") == "1",
+		Setup: func(env *testscript.Env) error {
+			fixtures, err := filepath.Abs(filepath.Join("testdata", "fixtures"))
+			env.Setenv("FIXTURES", fixtures)
+			return err
+		},
 		Condition: func(cond string) (bool, error) {
+			if cond == "bpf" {
+				return bpfAvailable()
+			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile":    cmdWaitFile,
-			"showresults": cmdShowResults,
-			"nofifos":     cmdNoFifos,
-			"exitcode":    cmdExitCode,
+			"waitfile":     cmdWaitFile,
+			"showresults":  cmdShowResults,
+			"nofifos":      cmdNoFifos,
+			"exitcode":     cmdExitCode,
+			"unprivileged": cmdUnprivileged,
+			"matchdhat":    cmdMatchDHAT,
 		},
 	})
+}
+
+// bpfAvailable is the [bpf] condition: whether the runner can capture
+// here. Missing privileges fail the script with the reason, unless
+// MEMTALLY_SKIP_BPF=1 says that is known and the scripts should skip.
+func bpfAvailable() (bool, error) {
+	skip, err := testutil.BPFStatus()
+	return !skip && err == nil, err
+}
+
+// cmdMatchDHAT runs a program under Valgrind's DHAT and requires the one
+// benchmark of a results directory to have DHAT's numbers: allocations and
+// bytes ("Total"), peak ("At t-gmax") and leaks ("At t-end").
+//
+// usage: matchdhat RESULTS_DIR PROGRAM [ARGS...]
+func cmdMatchDHAT(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: matchdhat RESULTS_DIR PROGRAM [ARGS...]")
+	}
+	run, err := results.Read(filepath.Join(ts.MkAbs(args[0]), results.FileName))
+	ts.Check(err)
+	if len(run.Benchmarks) != 1 {
+		ts.Fatalf("%d benchmarks in %s, want 1", len(run.Benchmarks), args[0])
+	}
+	b := run.Benchmarks[0]
+	program := ts.MkAbs(args[1])
+	d, err := testutil.RunDHAT(append([]string{program}, args[2:]...)...)
+	ts.Check(err)
+	ours := testutil.DHAT{AllocCount: b.AllocCount, TotalBytes: b.TotalBytes, PeakBytes: b.PeakBytes, LeakedCount: b.LeakedCount, LeakedBytes: b.LeakedBytes}
+	fmt.Fprintf(ts.Stdout(), "dhat %+v\n", d)
+	if ours != d || b.Status != results.StatusOK {
+		ts.Fatalf("results differ from DHAT:\n dhat %+v\n ours %+v (status %s %s)", d, ours, b.Status, b.Reason)
+	}
 }
 
 // cmdExitCode runs a program like exec does, and requires an exact exit
@@ -69,6 +113,46 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// cmdUnprivileged runs one of the script's programs as the unprivileged
+// user nobody, with no capabilities, from a copy that user can execute.
+//
+// usage: [!] unprivileged PROGRAM [ARGS...]
+func cmdUnprivileged(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 {
+		ts.Fatalf("usage: [!] unprivileged PROGRAM [ARGS...]")
+	}
+	var program string
+	for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
+		if candidate := filepath.Join(dir, args[0]); fileExists(candidate) {
+			program = candidate
+			break
+		}
+	}
+	if program == "" {
+		ts.Fatalf("%s not found in PATH", args[0])
+	}
+	dir, err := os.MkdirTemp("", "memtally-unprivileged-")
+	ts.Check(err)
+	defer os.RemoveAll(dir)
+	ts.Check(os.Chmod(dir, 0o755))
+	data, err := os.ReadFile(program)
+	ts.Check(err)
+	copied := filepath.Join(dir, args[0])
+	ts.Check(os.WriteFile(copied, data, 0o755))
+	err = ts.Exec("setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", copied}, args[1:]...)...)
+	if neg && err == nil {
+		ts.Fatalf("unexpected success")
+	}
+	if !neg && err != nil {
+		ts.Fatalf("%v", err)
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
 // cmdWaitFile waits up to 20 seconds for a file to exist, so that a script
 // can act once a background command has reached a known point.
 //
@@ -90,12 +174,16 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdShowResults prints every results.json under the given paths in a
 // stable form (times and pids vary between runs), after checking what
-// every results file must satisfy.
+// every results file must satisfy. -memory adds each window's numbers.
 //
-// usage: showresults PATH...
+// usage: showresults [-memory] PATH...
 func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
+	memory := len(args) > 0 && args[0] == "-memory"
+	if memory {
+		args = args[1:]
+	}
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: showresults PATH...")
+		ts.Fatalf("usage: showresults [-memory] PATH...")
 	}
 	var files []string
 	for _, arg := range args {
@@ -141,6 +229,10 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 				fmt.Fprintf(ts.Stdout(), " reason=%q", b.Reason)
 			}
 			fmt.Fprintln(ts.Stdout())
+			if memory {
+				fmt.Fprintf(ts.Stdout(), "  allocs=%d total=%d avg=%g frees=%d peak=%d leaked=%d/%d untracked_frees=%d dropped=%d\n",
+					b.AllocCount, b.TotalBytes, b.AvgAllocBytes, b.FreeCount, b.PeakBytes, b.LeakedCount, b.LeakedBytes, b.UntrackedFrees, b.DroppedEvents)
+			}
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	"memtally.dev/runner/internal/capture"
 	"memtally.dev/runner/internal/config"
 	"memtally.dev/runner/internal/fifo"
 	"memtally.dev/runner/internal/launch"
@@ -35,6 +36,7 @@ type runner struct {
 	outRoot        string // where timestamped run directories go
 	outDir         string // an exact directory from --out, if given
 
+	tracer      *capture.Tracer
 	signals     chan os.Signal
 	interrupted os.Signal
 }
@@ -47,6 +49,17 @@ type outcome struct {
 }
 
 func (r *runner) run(targets []target) error {
+	// Refuse before anything starts rather than fail half-way.
+	if err := capture.CheckPrivileges(); err != nil {
+		return err
+	}
+	tracer, err := capture.New(capture.Options{})
+	if err != nil {
+		return fmt.Errorf("start capture: %w", err)
+	}
+	defer tracer.Close()
+	r.tracer = tracer
+
 	dir, err := r.createOutputDir()
 	if err != nil {
 		return err
@@ -144,7 +157,7 @@ func (r *runner) runTarget(t target) outcome {
 		return out
 	}
 
-	env := launch.Environ(os.Environ(), t.env)
+	env := launch.Environ(os.Environ(), memoryModeEnv(os.Getenv("NODE_OPTIONS")), t.env)
 	var fifos *fifo.Pair
 	if t.kind == config.KindCommand {
 		var err error
@@ -159,19 +172,37 @@ func (r *runner) runTarget(t target) outcome {
 		env = launch.Environ(env, fifos.Env())
 	}
 
+	// The command starts held, so that its allocator probes are in place
+	// before its first instruction.
 	startNS := monotime.Now()
 	proc, err := launch.Start(launch.Spec{
 		Argv: t.argv, Dir: t.dir, Env: env,
 		Stdin: r.stdin, Stdout: r.stdout, Stderr: r.stderr,
+		Held: true,
 	})
 	if err != nil {
 		return fail(127, err.Error())
+	}
+	windows := &windows{tracer: r.tracer}
+	err = r.tracer.Follow(proc.PID())
+	if err == nil && t.wholeIfNoClient {
+		// Measured from the exec of the command itself, not the
+		// holding shell, until its whole tree has exited; a client
+		// that reports benchmarks replaces this window with its own.
+		err = r.tracer.BeginAtExec(proc.PID())
+		windows.whole = err == nil
+	}
+	if err != nil {
+		proc.SignalGroup(syscall.SIGKILL)
+		proc.Resume()
+		<-proc.Done()
+		return fail(1, fmt.Sprintf("follow the command: %v", err))
 	}
 
 	var srv *server.Server
 	served := make(chan struct{})
 	if fifos != nil {
-		srv = server.New(fifos, t.name, r.stderr)
+		srv = server.New(fifos, t.name, r.stderr, windows)
 		go func() {
 			srv.Serve(proc.Done())
 			close(served)
@@ -179,14 +210,21 @@ func (r *runner) runTarget(t target) outcome {
 	} else {
 		close(served)
 	}
+	if err := proc.Resume(); err != nil {
+		proc.SignalGroup(syscall.SIGKILL)
+	}
 
 	timedOut := r.wait(proc, t)
-	stopNS := monotime.Now()
 	if timedOut || r.interrupted != nil {
 		// Whatever the command left behind in its group goes too.
 		proc.SignalGroup(syscall.SIGKILL)
 	}
 	<-served
+	treeGone := true
+	if windows.whole {
+		treeGone = r.waitTree(t)
+	}
+	stopNS := monotime.Now()
 	out.result.DurationNS = stopNS - startNS
 	out.result.ExitCode = proc.ExitCode()
 
@@ -194,13 +232,22 @@ func (r *runner) runTarget(t target) outcome {
 		out.benchmarks = srv.Benchmarks()
 		out.result.Integrations = append(out.result.Integrations, srv.Integrations()...)
 	}
-	if len(out.benchmarks) == 0 && t.wholeIfNoClient {
+	if windows.whole {
 		whole := results.Benchmark{
 			URI: t.name, Target: t.name, PID: proc.PID(),
 			StartNS: startNS, StopNS: stopNS, Status: results.StatusOK,
 		}
 		if code := proc.ExitCode(); code != 0 || timedOut {
 			whole.Incomplete(proc.Describe())
+		}
+		if !treeGone {
+			whole.Incomplete(fmt.Sprintf("processes of the command were still running %v after it exited", treeGrace))
+		}
+		m, err := r.tracer.End()
+		if err != nil {
+			whole.Incomplete(fmt.Sprintf("stop tracking: %v", err))
+		} else {
+			whole.SetMemory(m)
 		}
 		out.benchmarks = append(out.benchmarks, whole)
 	} else if len(out.benchmarks) == 0 && srv != nil && len(srv.Integrations()) == 0 {
@@ -217,6 +264,42 @@ func (r *runner) runTarget(t target) outcome {
 	}
 	return out
 }
+
+// treeGrace is how long a whole-command window waits, after the command
+// exited, for the processes it left behind.
+const treeGrace = 10 * time.Second
+
+// waitTree waits until every process of the command's tree has exited, as
+// a whole-command window ends only then.
+func (r *runner) waitTree(t target) bool {
+	select {
+	case <-r.tracer.TreeExited():
+		return true
+	case <-time.After(treeGrace):
+		fmt.Fprintf(r.stderr, "runner: target %s: processes of the command still run %v after it exited; closing its window\n", t.name, treeGrace)
+		return false
+	}
+}
+
+// windows lets the protocol server open benchmark windows on the tracer,
+// first discarding the whole-command window of a command that turned out
+// to report its own benchmarks.
+type windows struct {
+	tracer *capture.Tracer
+	whole  bool
+}
+
+func (w *windows) Begin() error {
+	if w.whole {
+		w.whole = false
+		if _, err := w.tracer.End(); err != nil {
+			return err
+		}
+	}
+	return w.tracer.Begin()
+}
+
+func (w *windows) End() (capture.Metrics, error) { return w.tracer.End() }
 
 // wait waits for the command, forwarding SIGINT and SIGTERM to its process
 // group and enforcing the timeout. It reports whether the timeout fired.
@@ -248,6 +331,18 @@ func (r *runner) wait(proc *launch.Process, t target) (timedOut bool) {
 			go proc.Stop(syscall.SIGTERM, stopGrace)
 		}
 	}
+}
+
+// memoryModeEnv makes runtimes with allocators of their own show their
+// allocations to the malloc probes: CPython's pymalloc serves small objects
+// from arenas malloc never sees unless PYTHONMALLOC=malloc, and V8's heap
+// needs a forced GC (--expose-gc) for the JS integrations to measure it.
+// A target's own env still wins.
+func memoryModeEnv(nodeOptions string) []string {
+	if !strings.Contains(" "+nodeOptions+" ", " --expose-gc ") {
+		nodeOptions = strings.TrimSpace(nodeOptions + " --expose-gc")
+	}
+	return []string{"PYTHONMALLOC=malloc", "NODE_OPTIONS=" + nodeOptions}
 }
 
 func displayPath(path string) string {

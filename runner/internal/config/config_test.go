@@ -36,7 +36,7 @@ timeout = "2m"
 		t.Fatalf("got %d targets", len(cfg.Targets))
 	}
 	py, cli := cfg.Targets[0], cfg.Targets[1]
-	if py.Kind != KindCommand || strings.Join(py.Argv, "|") != "/bin/sh|-c|pytest benches/" || py.WorkingDir != "/proj/examples/python-pytest" || py.Line != 6 {
+	if py.Kind != KindCommand || strings.Join(py.Argv, "|") != "pytest|benches/" || py.WorkingDir != "/proj/examples/python-pytest" || py.Line != 6 {
 		t.Errorf("python target = %+v", py)
 	}
 	if cli.Kind != KindExec || strings.Join(cli.Argv, "|") != "./mytool|--version" || cli.WorkingDir != "/proj" {
@@ -44,6 +44,22 @@ timeout = "2m"
 	}
 	if strings.Join(cli.Env, ",") != "A=1,RUST_LOG=off" || cli.Timeout != 2*time.Minute || cli.Line != 11 {
 		t.Errorf("cli target = %+v", cli)
+	}
+}
+
+func TestCommandArgv(t *testing.T) {
+	tests := map[string]string{
+		"pytest benches/ -k fast":  "pytest|benches/|-k|fast",
+		"  ./bench --n=3 ":         "./bench|--n=3",
+		"cargo bench && echo done": "/bin/sh|-c|cargo bench && echo done",
+		"echo $HOME":               "/bin/sh|-c|echo $HOME",
+		"python -c 'print(1)'":     "/bin/sh|-c|python -c 'print(1)'",
+		"FOO=1 ./bench":            "/bin/sh|-c|FOO=1 ./bench",
+	}
+	for line, want := range tests {
+		if got := strings.Join(commandArgv(line), "|"); got != want {
+			t.Errorf("commandArgv(%q) = %q, want %q", line, got, want)
+		}
 	}
 }
 

@@ -70,6 +70,8 @@ func run(args []string, out io.Writer) error {
 	hold := fs.Duration("hold", 0, "time spent inside each benchmark")
 	ready := fs.String("ready", "", "file created once the first benchmark is running")
 	expectReject := fs.Bool("expect-reject", false, "succeed only if the runner rejects the hello")
+	allocBytes := fs.Int("alloc", 0, "malloc and free this many bytes inside each benchmark")
+	leakBytes := fs.Int("leak", 0, "malloc this many bytes inside each benchmark, never freed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -138,6 +140,12 @@ func run(args []string, out io.Writer) error {
 				fmt.Fprintf(out, "%s: the runner closed %s\n", name, uri)
 				continue
 			}
+		}
+		if *allocBytes > 0 {
+			allocate(*allocBytes, false)
+		}
+		if *leakBytes > 0 {
+			allocate(*leakBytes, true)
 		}
 		time.Sleep(*hold)
 		if err := c.Stop(); err != nil {

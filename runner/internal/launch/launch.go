@@ -22,7 +22,16 @@ type Spec struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// Held starts the command stopped, before it has run an instruction
+	// of its own, so that probes can be attached first; Resume lets it
+	// go. A shell that stops itself and then execs the command does it;
+	// the command keeps the shell's pid.
+	Held bool
 }
+
+// holdScript stops the shell, and once resumed replaces it with the
+// command, whose arguments follow unchanged.
+const holdScript = `kill -STOP $$; exec "$@"`
 
 // Process is a started command.
 type Process struct {
@@ -37,7 +46,11 @@ func Start(s Spec) (*Process, error) {
 	if len(s.Argv) == 0 {
 		return nil, errors.New("start command: empty command")
 	}
-	cmd := exec.Command(s.Argv[0], s.Argv[1:]...)
+	argv := s.Argv
+	if s.Held {
+		argv = append([]string{"/bin/sh", "-c", holdScript, "sh"}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = s.Dir
 	cmd.Env = s.Env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.Stdin, s.Stdout, s.Stderr
@@ -49,11 +62,49 @@ func Start(s Spec) (*Process, error) {
 		return nil, fmt.Errorf("start command: %w", err)
 	}
 	p := &Process{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		p.waitErr = cmd.Wait()
-		close(p.done)
-	}()
+	if !s.Held {
+		go p.wait()
+		return p, nil
+	}
+	if err := waitStopped(cmd.Process.Pid); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, fmt.Errorf("start command: %w", err)
+	}
 	return p, nil
+}
+
+// waitStopped waits until the held shell has stopped itself. Only a stop
+// is consumed; the shell ending instead is an error.
+func waitStopped(pid int) error {
+	for {
+		var ws unix.WaitStatus
+		_, err := unix.Wait4(pid, &ws, unix.WUNTRACED, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("wait for the held command: %w", err)
+		}
+		if ws.Stopped() {
+			return nil
+		}
+		return fmt.Errorf("the held command ended before it could be resumed (wait status %#x)", uint32(ws))
+	}
+}
+
+// Resume lets a held command run.
+func (p *Process) Resume() error {
+	go p.wait()
+	if err := unix.Kill(p.PID(), unix.SIGCONT); err != nil {
+		return fmt.Errorf("resume command: %w", err)
+	}
+	return nil
+}
+
+func (p *Process) wait() {
+	p.waitErr = p.cmd.Wait()
+	close(p.done)
 }
 
 // PID is the process id of the command, which is also its process group id.

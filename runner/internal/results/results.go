@@ -75,6 +75,7 @@ type Benchmark struct {
 	Status  string   `json:"status"`
 	Reason  string   `json:"reason,omitempty"`
 	Markers []Marker `json:"markers,omitempty"`
+	Memory
 }
 
 // Marker is a named instant an integration reported inside a window.

@@ -19,7 +19,7 @@ func WriteSummary(w io.Writer, run *Run) error {
 		return benchmarks[i].URI < benchmarks[j].URI
 	})
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TARGET\tBENCHMARK\tSTATUS\tWINDOW")
+	fmt.Fprintln(tw, "TARGET\tBENCHMARK\tPEAK\tTOTAL\tALLOCS\tLEAKED\tWINDOW\tSTATUS")
 	for _, b := range benchmarks {
 		status := b.Status
 		if b.Reason != "" {
@@ -29,7 +29,8 @@ func WriteSummary(w io.Writer, run *Run) error {
 		if b.StopNS >= b.StartNS && b.StopNS != 0 {
 			window = formatDuration(time.Duration(b.StopNS - b.StartNS))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", b.Target, b.URI, status, window)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n",
+			b.Target, b.URI, b.PeakBytes, b.TotalBytes, b.AllocCount, b.LeakedBytes, window, status)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write summary: %w", err)

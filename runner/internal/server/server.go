@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 	"memtally.dev/protocol"
+	"memtally.dev/runner/internal/capture"
 	"memtally.dev/runner/internal/fifo"
 	"memtally.dev/runner/internal/monotime"
 	"memtally.dev/runner/internal/results"
@@ -35,11 +36,20 @@ const (
 	exitSettle = 10 * time.Millisecond
 )
 
+// Tracker opens and closes the measurement windows. Begin returns once
+// every later allocation counts; End once every allocation of the window
+// has been accounted.
+type Tracker interface {
+	Begin() error
+	End() (capture.Metrics, error)
+}
+
 // Server serves one target's command.
 type Server struct {
-	fifos  *fifo.Pair
-	target string
-	log    io.Writer
+	fifos   *fifo.Pair
+	target  string
+	log     io.Writer
+	tracker Tracker
 
 	pending []byte // bytes of an incomplete frame
 
@@ -63,13 +73,15 @@ type session struct {
 	pidfd int // -1 once the client has exited and the watcher closed it
 }
 
-// New returns a server for target on fifos. Messages about misbehaving
-// clients go to log.
-func New(fifos *fifo.Pair, target string, log io.Writer) *Server {
+// New returns a server for target on fifos, measuring each window with
+// tracker; a nil tracker records the windows' times only. Messages about
+// misbehaving clients go to log.
+func New(fifos *fifo.Pair, target string, log io.Writer, tracker Tracker) *Server {
 	return &Server{
 		fifos:   fifos,
 		target:  target,
 		log:     log,
+		tracker: tracker,
 		chunks:  make(chan []byte, 16),
 		exits:   make(chan *session),
 		stopped: make(chan struct{}),
@@ -292,13 +304,19 @@ func (s *Server) start(m protocol.Start) {
 		s.reject(fmt.Sprintf("nested start of %q while %q was running", m.URI, s.open.URI))
 		return
 	}
-	s.open = &results.Benchmark{
-		URI:    m.URI,
-		Target: s.target,
-		PID:    s.session.pid,
-		Status: results.StatusOK,
+	if s.tracker != nil {
+		if err := s.tracker.Begin(); err != nil {
+			s.reject(fmt.Sprintf("start tracking %s: %v", m.URI, err))
+			return
+		}
 	}
-	s.open.StartNS = monotime.Now()
+	s.open = &results.Benchmark{
+		URI:     m.URI,
+		Target:  s.target,
+		PID:     s.session.pid,
+		Status:  results.StatusOK,
+		StartNS: monotime.Now(),
+	}
 	s.reply(protocol.Ack{})
 }
 
@@ -312,9 +330,18 @@ func (s *Server) stop() {
 	s.reply(protocol.Ack{})
 }
 
+// closeWindow stops tracking and records the window.
 func (s *Server) closeWindow() {
 	if s.open.StopNS == 0 {
 		s.open.StopNS = monotime.Now()
+	}
+	if s.tracker != nil {
+		m, err := s.tracker.End()
+		if err != nil {
+			s.open.Incomplete(fmt.Sprintf("stop tracking: %v", err))
+		} else {
+			s.open.SetMemory(m)
+		}
 	}
 	s.benchmarks = append(s.benchmarks, *s.open)
 	s.open = nil

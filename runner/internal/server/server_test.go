@@ -38,7 +38,7 @@ func startServer(t *testing.T) (*Server, *peer, chan struct{}, chan struct{}, *s
 	}
 	t.Cleanup(func() { ctl.Close(); ack.Close() })
 	log := &strings.Builder{}
-	srv := New(fifos, "t", log)
+	srv := New(fifos, "t", log, nil)
 	commandDone := make(chan struct{})
 	served := make(chan struct{})
 	go func() {
