@@ -1,0 +1,372 @@
+// Memory mode for google-benchmark. This file sees the real
+// <benchmark/benchmark.h>; benchmark sources see memtally's header, which
+// renames a few entry points to the Memtally* functions defined here.
+//
+// Under the runner, RunSpecifiedBenchmarks first lists the instances it is
+// about to run (the names become URIs), forces every instance to one
+// iteration, one repetition and no warm-up, then runs them with a display
+// reporter that tells this file when each instance is done. The window of
+// an instance opens when its loop starts, after the real StartKeepRunning
+// (barrier, timers), and closes when the loop ends, before the real
+// FinishKeepRunning; PauseTiming closes it and ResumeTiming reopens it.
+// Fixture SetUp/TearDown and everything the library does around the loop
+// stay outside.
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../include/memtally/registration.h"
+#include "memtally.h"
+
+#ifndef MEMTALLY_BENCHMARK_VERSION
+#define MEMTALLY_BENCHMARK_VERSION "0.1.0"
+#endif
+
+namespace benchmark {
+// Defined by google-benchmark, but not declared in its header.
+extern bool FLAGS_benchmark_list_tests;
+}  // namespace benchmark
+
+using benchmark::BenchmarkReporter;
+using benchmark::State;
+using benchmark::internal::Benchmark;
+
+// State's private loop functions, and the renamed members that benchmark
+// sources call. Both are non-virtual members taking only `this`, which the
+// Itanium C++ ABI passes like a first pointer argument.
+void RealStartKeepRunning(State*) __asm__("_ZN9benchmark5State16StartKeepRunningEv");
+void RealFinishKeepRunning(State*) __asm__("_ZN9benchmark5State17FinishKeepRunningEv");
+void HookStartKeepRunning(State*) __asm__("_ZN9benchmark5State24MemtallyStartKeepRunningEv");
+void HookFinishKeepRunning(State*) __asm__("_ZN9benchmark5State25MemtallyFinishKeepRunningEv");
+void HookPauseTiming(State*) __asm__("_ZN9benchmark5State19MemtallyPauseTimingEv");
+void HookResumeTiming(State*) __asm__("_ZN9benchmark5State20MemtallyResumeTimingEv");
+
+namespace {
+
+// Private members of Benchmark, reached through explicit instantiation,
+// which the language exempts from access checks. A google-benchmark whose
+// members differ fails to compile here instead of misbehaving.
+template <typename Tag, typename Tag::type Member>
+struct Expose {
+  friend typename Tag::type get(Tag) { return Member; }
+};
+#define MEMTALLY_EXPOSE(tag, type_, member)                 \
+  struct tag {                                               \
+    typedef type_ Benchmark::*type;                          \
+    friend type get(tag);                                    \
+  };                                                         \
+  template struct Expose<tag, &Benchmark::member>
+MEMTALLY_EXPOSE(FamilyName, std::string, name_);
+MEMTALLY_EXPOSE(FamilyIterations, benchmark::IterationCount, iterations_);
+MEMTALLY_EXPOSE(FamilyMinTime, double, min_time_);
+MEMTALLY_EXPOSE(FamilyMinWarmUpTime, double, min_warmup_time_);
+MEMTALLY_EXPOSE(FamilyRepetitions, int, repetitions_);
+MEMTALLY_EXPOSE(FamilyArgs, std::vector<std::vector<int64_t> >, args_);
+MEMTALLY_EXPOSE(FamilyThreads, std::vector<int>, thread_counts_);
+MEMTALLY_EXPOSE(FamilyAggregation, benchmark::internal::AggregationReportMode,
+                aggregation_report_mode_);
+#undef MEMTALLY_EXPOSE
+
+struct Family {
+  Benchmark* benchmark;
+  std::string file;
+};
+
+std::vector<Family>& families() {
+  static std::vector<Family> all;
+  return all;
+}
+
+// Session state. Everything is built before the first window; the hooks
+// only index into it, so nothing here allocates inside a window.
+struct Session {
+  // Read by the hooks without the lock: outside the runner they cost one
+  // relaxed load.
+  std::atomic<bool> active{false};
+  std::vector<std::string> uris;  // one per instance, in run order
+  size_t current = 0;             // instance whose loop runs next
+  bool current_measured = false;  // its window was opened already
+  int entered = 0;                // threads of the instance that began the loop
+  int finished = 0;               // ... and that ended it
+  bool window = false;            // a window is open
+  bool paused = false;            // closed by PauseTiming, to reopen
+  std::mutex mu;
+};
+
+Session& session() {
+  static Session s;
+  return s;
+}
+
+void open_window(Session& s) {
+  const std::string& uri = s.uris[s.current];
+  s.window = memtally_start_n(uri.data(), uri.size()) == MEMTALLY_OK;
+  if (!memtally_active()) s.active = false;
+}
+
+void close_window(Session& s) {
+  if (!s.window) return;
+  s.window = false;
+  memtally_stop();
+  if (!memtally_active()) s.active = false;
+}
+
+// Passes every report through to the user's display reporter, and moves
+// the session to the next instance once an instance has reported.
+class Tracker : public BenchmarkReporter {
+ public:
+  explicit Tracker(BenchmarkReporter* inner) : inner_(inner) {
+    SetOutputStream(&inner->GetOutputStream());
+    SetErrorStream(&inner->GetErrorStream());
+  }
+  bool ReportContext(const Context& context) override {
+    return inner_->ReportContext(context);
+  }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    inner_->ReportRuns(runs);
+    Session& s = session();
+    std::lock_guard<std::mutex> lock(s.mu);
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration) continue;
+      s.current++;
+      s.current_measured = false;
+    }
+  }
+  void Finalize() override { inner_->Finalize(); }
+
+ private:
+  BenchmarkReporter* inner_;
+};
+
+// Receives the instance names of a --benchmark_list_tests pass.
+class ListReporter : public BenchmarkReporter {
+ public:
+  bool ReportContext(const Context&) override { return false; }
+  void ReportRuns(const std::vector<Run>&) override {}
+};
+
+// Sets google-benchmark flags through its public parser. Initialize also
+// records argv[0] as the program name that reports print, so the real one
+// is put back.
+void set_flags(std::vector<std::string> flags) {
+  const char* program = BenchmarkReporter::Context::executable_name;
+  std::vector<char*> argv;
+  std::string argv0 = program ? program : "";
+  argv.push_back(&argv0[0]);
+  for (std::string& f : flags) argv.push_back(&f[0]);
+  argv.push_back(nullptr);
+  int argc = static_cast<int>(argv.size()) - 1;
+  benchmark::Initialize(&argc, argv.data());
+  BenchmarkReporter::Context::executable_name = program;
+}
+
+size_t run(BenchmarkReporter* display, BenchmarkReporter* file,
+           const std::string* spec) {
+  if (spec) return benchmark::RunSpecifiedBenchmarks(display, file, *spec);
+  return benchmark::RunSpecifiedBenchmarks(display, file);
+}
+
+// How many instances a family can have: one per argument set and thread
+// count (fewer when --benchmark_filter drops some).
+size_t max_instances(Benchmark* b) {
+  size_t args = (b->*get(FamilyArgs())).size();
+  size_t threads = (b->*get(FamilyThreads())).size();
+  return (args ? args : 1) * (threads ? threads : 1);
+}
+
+// The family whose instance this is: the first family, from `from` on,
+// that has instances left and whose name is the instance name or a prefix
+// of it followed by '/'. Families are listed in registration order, so
+// families of the same name in different files keep their own files.
+size_t family_of(const std::string& instance, size_t from,
+                 std::vector<size_t>& used) {
+  std::vector<Family>& all = families();
+  for (size_t i = from; i < all.size(); i++) {
+    const std::string& name = all[i].benchmark->*get(FamilyName());
+    if (instance.compare(0, name.size(), name) == 0 &&
+        (instance.size() == name.size() || instance[name.size()] == '/') &&
+        used[i] < max_instances(all[i].benchmark))
+      return i;
+  }
+  return all.size();
+}
+
+// Prepares memory mode; false leaves the run to plain google-benchmark.
+bool prepare(BenchmarkReporter* file, const std::string* spec) {
+  // --benchmark_list_tests runs nothing: there is nothing to measure.
+  if (benchmark::FLAGS_benchmark_list_tests) return false;
+  if (!memtally_init("memtally-google-benchmark", MEMTALLY_BENCHMARK_VERSION))
+    return false;
+  Session& s = session();
+  s.uris.clear();
+  s.current = 0;
+  s.current_measured = false;
+
+  // The names, as google-benchmark prints them, before memory mode
+  // changes any setting that shows in a name.
+  std::ostringstream names, errors;
+  ListReporter list;
+  list.SetOutputStream(&names);
+  list.SetErrorStream(&errors);
+  set_flags({"--benchmark_list_tests=true"});
+  run(&list, file, spec);
+  set_flags({"--benchmark_list_tests=false"});
+  std::istringstream in(names.str());
+  size_t fam = 0;
+  std::vector<size_t> used(families().size(), 0);
+  for (std::string name; std::getline(in, name);) {
+    if (name.empty()) continue;
+    size_t found = family_of(name, fam, used);
+    if (found < families().size()) {
+      fam = found;
+      used[fam]++;
+      s.uris.push_back(families()[fam].file + "::" + name);
+    } else {
+      // Registered at run time with RegisterBenchmark: no file is known.
+      s.uris.push_back(name);
+    }
+  }
+
+  // Exactly one run of one iteration per instance, in listed order.
+  set_flags({"--benchmark_min_time=0", "--benchmark_min_warmup_time=0",
+             "--benchmark_repetitions=1",
+             "--benchmark_enable_random_interleaving=false",
+             "--benchmark_report_aggregates_only=false",
+             "--benchmark_display_aggregates_only=false"});
+  for (Family& f : families()) {
+    Benchmark* b = f.benchmark;
+    if (b->*get(FamilyIterations()) != 0) b->*get(FamilyIterations()) = 1;
+    if (b->*get(FamilyRepetitions()) != 0) b->*get(FamilyRepetitions()) = 1;
+    b->*get(FamilyMinTime()) = 0;
+    b->*get(FamilyMinWarmUpTime()) = 0;
+    b->*get(FamilyAggregation()) = benchmark::internal::ARM_Unspecified;
+  }
+  // A memory manager's extra run would run each body again.
+  benchmark::RegisterMemoryManager(nullptr);
+  s.active = true;
+  return true;
+}
+
+size_t run_specified(BenchmarkReporter* display, BenchmarkReporter* file,
+                     const std::string* spec) {
+  if (!prepare(file, spec)) return run(display, file, spec);
+  std::unique_ptr<BenchmarkReporter> fallback;
+  if (!display) {
+    fallback.reset(benchmark::CreateDefaultDisplayReporter());
+    display = fallback.get();
+  }
+  Tracker tracker(display);
+  size_t n = run(&tracker, file, spec);
+  Session& s = session();
+  bool connected = s.active.exchange(false);
+  if (connected && s.current != s.uris.size())
+    std::fprintf(stderr,
+                 "memtally: %zu benchmark instances listed, %zu reported\n",
+                 s.uris.size(), s.current);
+  return n;
+}
+
+}  // namespace
+
+void HookStartKeepRunning(State* st) {
+  RealStartKeepRunning(st);
+  Session& s = session();
+  if (!s.active.load(std::memory_order_relaxed)) return;
+  std::lock_guard<std::mutex> lock(s.mu);
+  // The window opens with the first thread of an instance and closes when
+  // all of its threads (State::threads()) have left the loop.
+  if (s.entered++ == 0) {
+    s.finished = 0;
+    if (!s.current_measured && s.current < s.uris.size()) {
+      s.current_measured = true;
+      open_window(s);
+    }
+  }
+}
+
+void HookFinishKeepRunning(State* st) {
+  Session& s = session();
+  if (s.active.load(std::memory_order_relaxed)) {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (++s.finished >= st->threads()) {
+      close_window(s);
+      s.entered = 0;
+      s.paused = false;
+    }
+  }
+  RealFinishKeepRunning(st);
+}
+
+void HookPauseTiming(State* st) {
+  Session& s = session();
+  if (s.active.load(std::memory_order_relaxed)) {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.window) {
+      close_window(s);
+      s.paused = true;
+    }
+  }
+  st->PauseTiming();
+}
+
+void HookResumeTiming(State* st) {
+  st->ResumeTiming();
+  Session& s = session();
+  if (!s.active.load(std::memory_order_relaxed)) return;
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (s.paused && s.entered > s.finished) {
+    s.paused = false;
+    open_window(s);
+  }
+}
+
+namespace benchmark {
+
+// The names benchmark sources call RunSpecifiedBenchmarks by.
+size_t MemtallyRunSpecifiedBenchmarks() {
+  return run_specified(nullptr, nullptr, nullptr);
+}
+size_t MemtallyRunSpecifiedBenchmarks(std::string spec) {
+  return run_specified(nullptr, nullptr, &spec);
+}
+size_t MemtallyRunSpecifiedBenchmarks(BenchmarkReporter* display) {
+  return run_specified(display, nullptr, nullptr);
+}
+size_t MemtallyRunSpecifiedBenchmarks(BenchmarkReporter* display,
+                                      std::string spec) {
+  return run_specified(display, nullptr, &spec);
+}
+size_t MemtallyRunSpecifiedBenchmarks(BenchmarkReporter* display,
+                                      BenchmarkReporter* file) {
+  return run_specified(display, file, nullptr);
+}
+size_t MemtallyRunSpecifiedBenchmarks(BenchmarkReporter* display,
+                                      BenchmarkReporter* file,
+                                      std::string spec) {
+  return run_specified(display, file, &spec);
+}
+
+}  // namespace benchmark
+
+namespace memtally {
+namespace benchmark {
+
+void Register(::benchmark::internal::Benchmark* family, const char* file,
+              const char* root) {
+  std::string path(file);
+  size_t n = std::strlen(root);
+  if (n && path.compare(0, n, root) == 0 && path.size() > n && path[n] == '/')
+    path.erase(0, n + 1);
+  while (path.compare(0, 2, "./") == 0) path.erase(0, 2);
+  families().push_back(Family{family, path});
+}
+
+}  // namespace benchmark
+}  // namespace memtally

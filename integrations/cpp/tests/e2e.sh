@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# End-to-end test of memtally::benchmark: runs tests/bench_test under the
+# real runner and without it, and tests/custom_main (own main(), own
+# reporter, KeepRunningBatch). Usage: e2e.sh BENCH_TEST CUSTOM_MAIN
+set -euo pipefail
+bench=$(realpath "$1")
+custom=$(realpath "$2")
+runner=${MEMTALLY_RUNNER:?MEMTALLY_RUNNER must name the runner binary}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "-- under the runner"
+MEMTALLY_TEST_LOG=$work/log "$runner" run --name cpp --out "$work/out" -- "$bench" >"$work/stdout" 2>"$work/stderr" || {
+	cat "$work/stdout" "$work/stderr"
+	exit 1
+}
+python3 - "$work/out/results.json" "$work/log" <<'PY'
+import json, sys
+from collections import defaultdict
+
+results = json.load(open(sys.argv[1]))
+log = [line.split() for line in open(sys.argv[2])]
+main, other = "tests/bench_test.cpp::", "tests/bench_other.cpp::"
+names = [
+    "BM_Empty", "BM_Reserve", "BM_Concat/8", "BM_Concat/64",
+    "BM_Range/8", "BM_Range/64", "BM_Args/1/2", "BM_Args/3/5", "BM_Args/4/5",
+    "BM_Product/1/7", "BM_Product/2/7", "BM_Template<int>/4", "BM_KeepRunning",
+    "custom_name", "BM_Iterations/iterations:50",
+    # PauseTiming closes the window and ResumeTiming opens a second one.
+    "BM_Paused", "BM_Paused",
+    "Fix/Fill", "Fix/Sized/16", "BM_Threads/threads:2", "BM_Capture/small",
+    # BM_SkipBeforeLoop never enters its loop: no window.
+    "TFix<long>/Build",
+]
+uris = [main + n for n in names] + [
+    "BM_Runtime",  # registered without a macro: no file known
+    other + "BM_Reserve",  # same name, other file, own URI
+]
+records = results["benchmarks"]
+assert [r["uri"] for r in records] == uris, [r["uri"] for r in records]
+windows = defaultdict(list)
+for r in records:
+    assert r["status"] == "ok", r
+    windows[r["uri"]].append((r["start_ns"], r["stop_ns"]))
+
+def uri_of(logged):
+    if logged.startswith("other:"):
+        return other + logged[len("other:"):]
+    return "BM_Runtime" if logged == "BM_Runtime" else main + logged
+
+def inside(uri, ns):
+    return any(a <= ns <= b for a, b in windows[uri])
+
+# Each instance's loop body ran exactly once, inside its window (BM_Paused
+# logs before and after its paused region; BM_Threads once per thread).
+bodies = defaultdict(int)
+for phase, name, ns in log:
+    if phase == "body":
+        bodies[uri_of(name)] += 1
+        assert inside(uri_of(name), int(ns)), ("body outside its window", name, ns)
+want = {u: 1 for u in uris if u != main + "BM_Empty"}
+want[main + "BM_Paused"] = 2
+want[main + "BM_Threads/threads:2"] = 2
+assert dict(bodies) == want, dict(bodies)
+
+# Setup before the loop, fixture SetUp/TearDown and paused regions ran
+# outside every window.
+outside = [(p, n, int(ns)) for p, n, ns in log if p != "body"]
+assert {p for p, _, _ in outside} == {"setup", "teardown", "paused"}, outside
+for phase, name, ns in outside:
+    owners = [u for u in windows if u == main + name or u.startswith(main + name + "/")]
+    assert owners, (phase, name)
+    for u in owners:
+        assert not inside(u, ns), (phase, "inside the window of", u, ns)
+
+# The client and the harness add nothing to a window.
+by_uri = {r["uri"]: r for r in records}
+def numbers(uri):
+    r = by_uri[uri]
+    return r["alloc_count"], r["total_bytes"], r["leaked_bytes"]
+assert numbers(main + "BM_Empty") == (0, 0, 0), numbers(main + "BM_Empty")
+assert numbers(main + "BM_Reserve") == (1, 1000, 0), numbers(main + "BM_Reserve")
+integ = results["targets"][0]["integrations"]
+assert [i["name"] for i in integ] == ["memtally-google-benchmark"], integ
+print("ok: %d windows, bodies once inside them, setup/teardown/paused outside" % len(records))
+PY
+# The harness still prints its header and table, each instance once.
+grep -qx "Running $bench" "$work/stderr"
+grep -q '^BM_Reserve ' "$work/stdout"
+[ "$(grep -c '^Fix/Sized/16 ' "$work/stdout")" -eq 1 ]
+
+echo "-- without the runner: plain google-benchmark"
+rm -f "$work/log"
+env -u MEMTALLY_CTL_FIFO -u MEMTALLY_ACK_FIFO MEMTALLY_TEST_LOG=$work/log \
+	"$bench" --benchmark_min_time=0.001 >"$work/stdout" 2>"$work/stderr"
+if grep -q "memtally:" "$work/stdout" "$work/stderr"; then
+	echo "memtally printed something outside the runner" >&2
+	exit 1
+fi
+grep -Eq '^Benchmark +Time +CPU +Iterations$' "$work/stdout"
+grep -Eq '^BM_Iterations/iterations:50 .* 50$' "$work/stdout"
+for name in BM_Empty BM_Reserve BM_Concat/64 'BM_Template<int>/4' custom_name Fix/Fill Fix/Sized/16; do
+	grep -q "^$name " "$work/stdout" || { echo "missing $name" >&2; exit 1; }
+done
+# google-benchmark picks iteration counts itself again.
+[ "$(grep -c '^body BM_Reserve ' "$work/log")" -gt 1 ]
+[ "$(grep -c '^body BM_Iterations/iterations:50 ' "$work/log")" -eq 50 ]
+
+echo "-- --benchmark_filter and --benchmark_list_tests under the runner"
+MEMTALLY_TEST_LOG=/dev/null "$runner" run --name cpp --out "$work/out2" -- "$bench" --benchmark_filter='^Fix/' >"$work/stdout" 2>&1
+python3 - "$work/out2/results.json" <<'PY'
+import json, sys
+uris = [r["uri"] for r in json.load(open(sys.argv[1]))["benchmarks"]]
+assert uris == ["tests/bench_test.cpp::Fix/Fill", "tests/bench_test.cpp::Fix/Sized/16"], uris
+PY
+MEMTALLY_TEST_LOG=/dev/null "$runner" run --name cpp --out "$work/out3" -- "$bench" --benchmark_list_tests >"$work/stdout" 2>&1
+grep -qx 'Fix/Sized/16' "$work/stdout"
+# No integration connected, so the runner measured the command whole.
+python3 -c 'import json, sys; assert [b["uri"] for b in json.load(open(sys.argv[1]))["benchmarks"]] == ["cpp"]' "$work/out3/results.json"
+echo "-- own main() and reporter, under the runner and without it"
+"$runner" run --name custom --out "$work/out4" -- "$custom" >"$work/stdout" 2>&1 || {
+	cat "$work/stdout"
+	exit 1
+}
+# The reporter's own output, and google-benchmark's, with the program name.
+grep -q 'reported BM_Batch/3$' "$work/stdout"
+grep -q 'reported BM_Plain$' "$work/stdout"
+grep -qx "Running $custom" "$work/stdout"
+grep -q 'ran 2$' "$work/stdout"
+python3 - "$work/out4/results.json" <<'PY'
+import json, sys
+records = json.load(open(sys.argv[1]))["benchmarks"]
+got = [(r["uri"], r["status"], r["alloc_count"], r["total_bytes"]) for r in records]
+# KeepRunningBatch(10) runs its body once: one vector of 64 bytes.
+assert got == [
+    ("tests/custom_main.cpp::BM_Batch/3", "ok", 1, 64),
+    ("tests/custom_main.cpp::BM_Plain", "ok", 0, 0),
+], got
+PY
+env -u MEMTALLY_CTL_FIFO -u MEMTALLY_ACK_FIFO "$custom" --benchmark_min_time=0.001 >"$work/stdout" 2>&1
+grep -q 'ran 2$' "$work/stdout"
+echo "e2e: all checks passed"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds examples/cpp-google-benchmark and runs it with its own
+# codspeed.toml under the runner, and as plain google-benchmark.
+set -euo pipefail
+runner=${MEMTALLY_RUNNER:?MEMTALLY_RUNNER must name the runner binary}
+example=$(git rev-parse --show-toplevel)/examples/cpp-google-benchmark
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+make -s -C "$example"
+echo "-- under the runner, with the example's codspeed.toml"
+(cd "$example" && "$runner" --config codspeed.toml --out "$work/out") >"$work/stdout" 2>&1 || {
+	cat "$work/stdout"
+	exit 1
+}
+python3 - "$work/out/results.json" <<'PY'
+import json, sys
+records = {r["uri"]: r for r in json.load(open(sys.argv[1]))["benchmarks"]}
+want = [
+    "bench/string_bench.cpp::BM_Words/8", "bench/string_bench.cpp::BM_Words/64",
+    "bench/string_bench.cpp::BM_Words/512", "bench/string_bench.cpp::BM_Join",
+    "bench/container_bench.cpp::BM_VectorReserve", "bench/container_bench.cpp::BM_Empty",
+    "bench/container_bench.cpp::Corpus/Frequencies",
+]
+assert sorted(records) == sorted(want), sorted(records)
+assert all(r["status"] == "ok" for r in records.values()), records
+def numbers(uri):
+    r = records["bench/container_bench.cpp::" + uri]
+    return r["alloc_count"], r["total_bytes"], r["leaked_bytes"]
+assert numbers("BM_VectorReserve") == (1, 1000, 0), numbers("BM_VectorReserve")
+assert numbers("BM_Empty") == (0, 0, 0), numbers("BM_Empty")
+# Eight distinct words, one map node each: the corpus built in SetUp is
+# not in the window.
+assert numbers("Corpus/Frequencies")[0] == 8, numbers("Corpus/Frequencies")
+print("ok: example records and exact numbers")
+PY
+
+echo "-- without the runner: plain output, and the benchmarks' own checks pass"
+"$example/build/bench" --benchmark_min_time=0.001 >"$work/plain" 2>&1
+if grep -q 'ERROR OCCURRED' "$work/plain"; then
+	cat "$work/plain"
+	exit 1
+fi
+for name in BM_Words/512 BM_Join BM_VectorReserve BM_Empty Corpus/Frequencies; do
+	grep -q "^$name " "$work/plain" || { echo "missing $name" >&2; exit 1; }
+done
+echo "example: all checks passed"
