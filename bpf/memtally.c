@@ -30,6 +30,7 @@ enum kind {
 	KIND_FREE = 8,           // f(ptr, ...) releasing the block itself
 	KIND_FREE_WRAPPER = 9,   // f(ptr, ...) that goes on to call a KIND_FREE
 	KIND_LOADER = 10,        // the dynamic loader's _dl_debug_state hook
+	KIND_NEW = 11,           // operator new(size, ...) that calls malloc
 };
 
 // Records of the data ring, in the order the kernel reserved them.
@@ -106,6 +107,8 @@ struct thread_state {
 	__u64 size;         // its requested size
 	__u64 arg;          // its old block (realloc) or out pointer
 	__u64 pending_free; // block a wrapper free already reported
+	__u64 new_sp;       // stack pointer at a KIND_NEW entry, or 0
+	__u64 new_size;     // the size that operator new was asked for
 	__u32 depth;        // probed calls in progress on this thread
 	__u32 kind;         // the outermost call's kind
 };
@@ -334,6 +337,17 @@ int memtally_entry(struct pt_regs *ctx)
 			on_free(ts, kind, ctx->di, id);
 		return 0;
 	}
+	// libstdc++'s operator new gets no return probe: a uretprobe replaces
+	// the return address, and a bad_alloc thrown from new could then not
+	// be unwound, killing the program. The malloc it calls reports the
+	// block, with the size new was asked for (aligned new rounds it up).
+	if (kind == KIND_NEW) {
+		if (ts->depth == 0) {
+			ts->new_sp = ctx->sp;
+			ts->new_size = ctx->di;
+		}
+		return 0;
+	}
 	ts->depth++;
 	if (ts->depth != 1)
 		return 0;
@@ -367,6 +381,12 @@ int memtally_entry(struct pt_regs *ctx)
 		ts->arg = 0;
 		break;
 	}
+	// Called from within the pending operator new (deeper in the stack):
+	// the block is new's. Either way the pending new is used up, so the
+	// exception object a failing new allocates counts as itself.
+	if (ts->new_sp != 0 && ctx->sp < ts->new_sp)
+		size = ts->new_size;
+	ts->new_sp = 0;
 	ts->sp = ctx->sp;
 	ts->size = size;
 	ts->kind = kind;

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"memtally.dev/runner/internal/capture"
 	"memtally.dev/runner/internal/cli"
 	"memtally.dev/runner/internal/fakeharness"
 	"memtally.dev/runner/internal/results"
@@ -61,7 +62,7 @@ func TestScripts(t *testing.T) {
 // here. Missing privileges fail the script with the reason, unless
 // MEMTALLY_SKIP_BPF=1 says that is known and the scripts should skip.
 func bpfAvailable() (bool, error) {
-	skip, err := testutil.BPFStatus()
+	skip, err := testutil.BPFStatus(capture.CheckPrivileges())
 	return !skip && err == nil, err
 }
 

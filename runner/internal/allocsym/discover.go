@@ -105,7 +105,7 @@ func Discover(path string) (Plan, error) {
 				p.Kind = KindFree
 			}
 		}
-		p.Return = p.Kind != KindFree && p.Kind != KindFreeWrapper
+		p.Return = p.Kind != KindFree && p.Kind != KindFreeWrapper && p.Kind != KindNewWrapper
 		byAddr[off] = p
 	}
 	if len(byAddr) == 0 {
@@ -128,6 +128,11 @@ func Discover(path string) (Plan, error) {
 	for off, p := range byAddr {
 		if p.Family == FamilyLibc {
 			p.Family = plain
+		}
+		if p.Kind == KindNewWrapper && plain != FamilyLibc {
+			// jemalloc, mimalloc and tcmalloc define operator new
+			// themselves, as an allocation entry point of their own.
+			p.Kind, p.Return = KindMalloc, true
 		}
 		if !p.Return {
 			p.Entry = off + emulatedEntry(f, off)

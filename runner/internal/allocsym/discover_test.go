@@ -217,7 +217,7 @@ func TestLookupPrefixes(t *testing.T) {
 		"mi_zalloc":            {KindMalloc, FamilyMimalloc},
 		"mi_calloc_aligned":    {KindCalloc, FamilyMimalloc},
 		"_ZdlPvm":              {KindFreeWrapper, FamilyCXX},
-		"_ZnamSt11align_val_t": {KindMalloc, FamilyCXX},
+		"_ZnamSt11align_val_t": {KindNewWrapper, FamilyCXX},
 	} {
 		if got, ok := lookup(name); !ok || got != want {
 			t.Errorf("%s: got %v %v, want %v", name, got, ok, want)
@@ -277,7 +277,29 @@ func TestDiscoverLibstdcxx(t *testing.T) {
 	if len(plan.Families) != 1 || plan.Families[0] != FamilyCXX {
 		t.Errorf("families %v, want [c++]", plan.Families)
 	}
-	if _, ok := probesByName(plan)["_ZnwmSt11align_val_t"]; !ok {
-		t.Errorf("aligned operator new not probed")
+	pr, ok := probesByName(plan)["_ZnwmSt11align_val_t"]
+	if !ok {
+		t.Fatalf("aligned operator new not probed")
+	}
+	// No return probe: the bad_alloc new throws must unwind.
+	if pr.Kind != KindNewWrapper || pr.Return {
+		t.Errorf("aligned operator new: kind %d, return %v", pr.Kind, pr.Return)
+	}
+}
+
+// TestAllocatorOwnNew checks that an allocator library's operator new is
+// probed as that allocator's own entry point, with a return probe: it does
+// not call a probed malloc that would report the block.
+func TestAllocatorOwnNew(t *testing.T) {
+	plan, err := Discover("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, ok := probesByName(plan)["_Znwm"]
+	if !ok {
+		t.Fatalf("jemalloc's operator new not probed")
+	}
+	if pr.Kind != KindMalloc || !pr.Return {
+		t.Errorf("jemalloc's operator new: kind %d, return %v", pr.Kind, pr.Return)
 	}
 }

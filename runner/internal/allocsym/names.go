@@ -25,6 +25,11 @@ const (
 	// KindFreeWrapper releases the block of its first argument by calling
 	// a KindFree function, such as operator delete calling free.
 	KindFreeWrapper
+	// KindNewWrapper is libstdc++'s operator new(size, ...), which gets
+	// its block from malloc or aligned_alloc. It is probed at entry only:
+	// a return probe would break the unwinding of the bad_alloc it may
+	// throw.
+	KindNewWrapper
 )
 
 // Family names an allocator.
@@ -72,16 +77,19 @@ var jemallocNames = map[string]Kind{
 }
 
 // cxxNames are libstdc++'s operators new and delete (Itanium mangling,
-// size_t = unsigned long). Every delete calls free, hence the wrapper kind.
+// size_t = unsigned long). Every new calls malloc or aligned_alloc and
+// every delete calls free, hence the wrapper kinds. An allocator library
+// that defines the operators itself makes them its own entry points; see
+// Discover.
 var cxxNames = map[string]Kind{
-	"_Znwm":                               KindMalloc,
-	"_Znam":                               KindMalloc,
-	"_ZnwmRKSt9nothrow_t":                 KindMalloc,
-	"_ZnamRKSt9nothrow_t":                 KindMalloc,
-	"_ZnwmSt11align_val_t":                KindMalloc,
-	"_ZnamSt11align_val_t":                KindMalloc,
-	"_ZnwmSt11align_val_tRKSt9nothrow_t":  KindMalloc,
-	"_ZnamSt11align_val_tRKSt9nothrow_t":  KindMalloc,
+	"_Znwm":                               KindNewWrapper,
+	"_Znam":                               KindNewWrapper,
+	"_ZnwmRKSt9nothrow_t":                 KindNewWrapper,
+	"_ZnamRKSt9nothrow_t":                 KindNewWrapper,
+	"_ZnwmSt11align_val_t":                KindNewWrapper,
+	"_ZnamSt11align_val_t":                KindNewWrapper,
+	"_ZnwmSt11align_val_tRKSt9nothrow_t":  KindNewWrapper,
+	"_ZnamSt11align_val_tRKSt9nothrow_t":  KindNewWrapper,
 	"_ZdlPv":                              KindFreeWrapper,
 	"_ZdaPv":                              KindFreeWrapper,
 	"_ZdlPvm":                             KindFreeWrapper,

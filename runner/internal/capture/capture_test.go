@@ -1,12 +1,10 @@
 package capture
 
 import (
-	"bytes"
-	"os/exec"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
+
+	"memtally.dev/runner/internal/testutil"
 )
 
 // want is the part of Metrics a fixture pins down exactly.
@@ -76,6 +74,8 @@ var fixtures = []fixture{
 		want: want{AllocCount: 12, TotalBytes: 80892, FreeCount: 11, PeakBytes: 78848, LeakedCount: 1, LeakedBytes: 72704}, dhat: true},
 	// Debian's libjemalloc.so.2 links libstdc++, whose start-up pool is a
 	// leaked block of 72704 bytes, allocated by jemalloc.
+	{name: "bad_alloc", srcs: []string{"bad_alloc.cpp"},
+		want: want{AllocCount: 12, TotalBytes: 73000, FreeCount: 11, PeakBytes: 72840, LeakedCount: 1, LeakedBytes: 72704}},
 	{name: "jemalloc_dynamic", srcs: []string{"jemalloc.c", "-ljemalloc"},
 		want: want{AllocCount: 22, TotalBytes: 3481 + 72704, FreeCount: 20, PeakBytes: 1555 + 72704, LeakedCount: 2, LeakedBytes: 555 + 72704}},
 	{name: "jemalloc_static", srcs: []string{"jemalloc.c", "/usr/lib/x86_64-linux-gnu/libjemalloc_pic.a", "-lpthread", "-ldl", "-lm"},
@@ -105,51 +105,13 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
-var dhatLine = regexp.MustCompile(`(Total|At t-gmax|At t-end):\s+([\d,]+) bytes in ([\d,]+) blocks`)
-
-// runDHAT runs argv under Valgrind's DHAT, never together with uprobes: its
-// JIT-translated code and the probes' breakpoints do not mix. libc and
-// libstdc++ are not asked to free their internal blocks at exit, so leaks
-// mean what they mean without Valgrind.
+// runDHAT runs argv under Valgrind's DHAT (see testutil.RunDHAT).
 func runDHAT(t *testing.T, argv ...string) want {
 	t.Helper()
-	if _, err := exec.LookPath("valgrind"); err != nil {
-		t.Fatalf("valgrind is needed for the DHAT cross-check: %v", err)
-	}
-	args := append([]string{"--tool=dhat", "--dhat-out-file=/dev/null",
-		"--run-libc-freeres=no", "--run-cxx-freeres=no"}, argv...)
-	cmd := exec.Command("valgrind", args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("valgrind %v: %v\n%s", argv, err, stderr.String())
-	}
-	var w want
-	found := 0
-	for _, m := range dhatLine.FindAllStringSubmatch(stderr.String(), -1) {
-		bytes := parseNum(t, m[2])
-		blocks := parseNum(t, m[3])
-		switch m[1] {
-		case "Total":
-			w.TotalBytes, w.AllocCount = bytes, blocks
-		case "At t-gmax":
-			w.PeakBytes = bytes
-		case "At t-end":
-			w.LeakedBytes, w.LeakedCount = bytes, blocks
-		}
-		found++
-	}
-	if found != 3 {
-		t.Fatalf("DHAT output has %d summary lines, want 3:\n%s", found, stderr.String())
-	}
-	return w
-}
-
-func parseNum(t *testing.T, s string) uint64 {
-	t.Helper()
-	n, err := strconv.ParseUint(strings.ReplaceAll(s, ",", ""), 10, 64)
+	d, err := testutil.RunDHAT(argv...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return want{AllocCount: d.AllocCount, TotalBytes: d.TotalBytes, PeakBytes: d.PeakBytes,
+		LeakedCount: d.LeakedCount, LeakedBytes: d.LeakedBytes}
 }

@@ -3,17 +3,43 @@
 //
 // # Use
 //
-//	if err := capture.CheckPrivileges(); err != nil { ... } // before starting anything
-//	t, err := capture.New(capture.Options{})                  // load + attach lifecycle programs
+//	if err := capture.CheckPrivileges(); err != nil {
+//		return err // before starting anything: names what is missing and the setcap fix
+//	}
+//	t, err := capture.New(capture.Options{}) // loads and attaches the lifecycle programs
+//	if err != nil {
+//		return err
+//	}
 //	defer t.Close()
+//
 //	cmd := exec.Command("/bin/sh", "-c", `kill -STOP $$; exec "$@"`, "sh", argv...)
 //	cmd.Start()
-//	unix.Wait4(cmd.Process.Pid, &ws, unix.WUNTRACED, nil)    // until ws.Stopped()
+//	// wait4(pid, WUNTRACED) until the shell reports itself stopped
 //	t.Follow(cmd.Process.Pid)
-//	t.BeginAtExec(cmd.Process.Pid)                             // for an exec target; or Begin/End later
-//	unix.Kill(cmd.Process.Pid, unix.SIGCONT)
-//	...
+//
+//	// An exec target (one benchmark for the whole command):
+//	t.BeginAtExec(cmd.Process.Pid)
+//	syscall.Kill(cmd.Process.Pid, syscall.SIGCONT)
+//	cmd.Wait()
+//	<-t.TreeExited()
 //	m, err := t.End()
+//
+//	// Or, with a harness: resume it, then at each Start ack call
+//	// t.Begin(), and at each Stop ack m, err := t.End().
+//
+// Metrics embeds heap.Metrics, whose fields and definitions are the
+// numbers memtally reports, and adds DroppedEvents (nonzero means the
+// window is incomplete), Allocators (binaries of the followed tree probed
+// so far, with their allocator families) and Unprobed (executables of the
+// tree whose allocations cannot be seen, with the reason).
+//
+// # Requirements
+//
+// Linux 6.13 or later with BTF (the kfunc bpf_send_signal_task holds forked
+// children; uprobe_multi links, task storage and tp_btf are older), x86-64,
+// and root or CAP_BPF + CAP_PERFMON (see CheckPrivileges). tracefs is not
+// needed. fentry, fexit and LSM programs are not used: kernels in lockdown
+// refuse them.
 //
 // # Holding the process
 //
@@ -76,6 +102,18 @@
 // definitions. Nested calls (operator new calling malloc, realloc(NULL, n)
 // calling malloc) count once, by a per-thread depth kept in BPF task
 // storage.
+//
+// Return probes replace a function's return address while it runs, and
+// the C++ unwinder cannot step over the replacement: an exception thrown
+// through a probed frame ends in std::terminate. libstdc++'s operator new,
+// the one probed function that throws (std::bad_alloc), therefore gets an
+// entry probe only; it records the size asked for, and the malloc or
+// aligned_alloc it calls reports the block with that size. The operators
+// new of jemalloc, mimalloc and tcmalloc are their own allocators and keep
+// their return probes, so a bad_alloc thrown from them would still
+// terminate the program. A call that never returns normally (a longjmp out
+// of an allocator) leaves its depth behind; it is reset at the next call
+// made from higher up the stack.
 //
 // # Where allocators are found
 //

@@ -10,26 +10,22 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"memtally.dev/runner/internal/testutil"
 )
 
 // bpfUnavailable fails the test because eBPF capture cannot run here,
 // unless MEMTALLY_SKIP_BPF=1 says the environment is known to lack it.
-// Every test that needs eBPF goes through requireBPF or newTracer, so this
-// is the one place that decides.
+// Every test that needs eBPF goes through requireBPF or newTracer.
 func bpfUnavailable(t testing.TB, err error) {
 	t.Helper()
-	if os.Getenv("MEMTALLY_SKIP_BPF") == "1" {
-		t.Skipf("MEMTALLY_SKIP_BPF=1: skipping a test that needs eBPF capture (%v)", err)
-	}
-	t.Fatalf("eBPF capture is unavailable: %v\nrun the tests as root on a kernel with BTF, uprobe_multi and bpf_send_signal_task (6.13+), or set MEMTALLY_SKIP_BPF=1 to skip them knowingly", err)
+	testutil.RequireBPF(t, err)
 }
 
 // requireBPF checks the privileges eBPF capture needs.
 func requireBPF(t testing.TB) {
 	t.Helper()
-	if err := CheckPrivileges(); err != nil {
-		bpfUnavailable(t, err)
-	}
+	testutil.RequireBPF(t, CheckPrivileges())
 }
 
 // fixtureDir holds the built fixtures of this test binary run.

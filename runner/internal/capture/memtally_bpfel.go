@@ -84,6 +84,7 @@ const (
 	memtallyKindKIND_FREE           memtallyKind = 8
 	memtallyKindKIND_FREE_WRAPPER   memtallyKind = 9
 	memtallyKindKIND_LOADER         memtallyKind = 10
+	memtallyKindKIND_NEW            memtallyKind = 11
 )
 
 type memtallyMarkOp uint32
@@ -107,6 +108,8 @@ type memtallyThreadState struct {
 	Size        uint64
 	Arg         uint64
 	PendingFree uint64
+	NewSp       uint64
+	NewSize     uint64
 	Depth       uint32
 	Kind        uint32
 }

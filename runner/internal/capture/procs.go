@@ -336,6 +336,8 @@ func bpfKind(k allocsym.Kind) memtallyKind {
 		return memtallyKindKIND_FREE
 	case allocsym.KindFreeWrapper:
 		return memtallyKindKIND_FREE_WRAPPER
+	case allocsym.KindNewWrapper:
+		return memtallyKindKIND_NEW
 	}
 	return memtallyKindKIND_NONE
 }

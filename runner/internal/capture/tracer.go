@@ -34,8 +34,8 @@ type Metrics struct {
 	// and exits that could not be reported. A window with a nonzero
 	// count is incomplete.
 	DroppedEvents uint64
-	// Allocators lists the binaries whose allocator was probed, in the
-	// order they were first probed.
+	// Allocators lists the binaries of the followed tree whose allocator
+	// was probed, in the order they were first probed.
 	Allocators []Allocator
 	// Unprobed lists executables in the tree whose allocator could not
 	// be found or probed.
@@ -157,8 +157,12 @@ func (t *Tracer) Follow(pid int) error {
 		return ErrClosed
 	}
 	if len(t.procs) == 0 {
-		// A new tree: the previous one, if any, is gone.
+		// A new tree: the previous one, if any, is gone, and what was
+		// probed for it says nothing about this one.
 		t.treeDone = make(chan struct{})
+		t.probed = nil
+		t.seenBin = map[string]bool{}
+		t.unprobed = nil
 	}
 	t.followed = true
 	t.mu.Unlock()

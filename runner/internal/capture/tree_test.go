@@ -17,9 +17,9 @@ import (
 //     internal allocator, never through a probed entry point (its thread
 //     cache among them): 16 untracked frees. DHAT replaces glibc's
 //     allocator, so those blocks never exist under it.
-//   - The threads really run at once here, while Valgrind serialises them,
-//     so the peak may exceed DHAT's by up to one live 32-byte block per
-//     thread.
+//   - The peak depends on how the threads interleave, here and under
+//     Valgrind alike: both are the same base plus up to one live 32-byte
+//     block per thread.
 func TestThreads(t *testing.T) {
 	tr := newTracer(t)
 	bin := build(t, "threads", "threads.c", "-lpthread")
@@ -30,8 +30,10 @@ func TestThreads(t *testing.T) {
 	w.UntrackedFrees = 16
 	w.PeakBytes = m.PeakBytes
 	checkMetrics(t, m, w)
-	if m.PeakBytes < d.PeakBytes || m.PeakBytes > d.PeakBytes+8*32 {
-		t.Errorf("peak %d, want %d to %d", m.PeakBytes, d.PeakBytes, d.PeakBytes+8*32)
+	// Both peaks are the same base plus 0 to 8 live 32-byte blocks.
+	diff := int64(m.PeakBytes) - int64(d.PeakBytes)
+	if diff < -8*32 || diff > 8*32 || diff%32 != 0 {
+		t.Errorf("peak %d, DHAT's %d: they may differ only by up to 8 blocks of 32 bytes", m.PeakBytes, d.PeakBytes)
 	}
 }
 
@@ -318,5 +320,25 @@ func TestRustGlobalAllocators(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPythonSubprocess runs window.c from Python's subprocess module, which
+// since CPython 3.10 starts children with vfork where it can: such a child
+// shares its parent's memory until it execs, and is held and probed like
+// any other.
+func TestPythonSubprocess(t *testing.T) {
+	tr := newTracer(t)
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Fatalf("python3 is needed for this test: %v", err)
+	}
+	bin := build(t, "window", "window.c")
+	script := "import subprocess, sys; subprocess.run([sys.argv[1], '2'], pass_fds=(3, 4), check=True)"
+	for i, m := range runWindowed(t, tr, 2, "python3", "-c", script, bin) {
+		w := windowWant
+		if i > 0 {
+			w.UntrackedFrees = 3
+		}
+		checkMetrics(t, m, w)
 	}
 }

@@ -1,6 +1,7 @@
 // Package testutil is what the runner's tests share: the one place that
 // decides whether a test needing eBPF runs, fails or skips, and the DHAT
-// cross-check that is memtally's independent ground truth.
+// cross-check that is memtally's independent ground truth. It imports no
+// package of the runner, so that any package's tests can use it.
 package testutil
 
 import (
@@ -11,26 +12,23 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-
-	"memtally.dev/runner/internal/capture"
 )
 
 // SkipBPFVar names the variable that lets a user skip, knowingly, the
 // tests that need eBPF capture.
 const SkipBPFVar = "MEMTALLY_SKIP_BPF"
 
-// BPFStatus says whether tests needing eBPF can run. skip is true when
-// they cannot and the user asked to skip them; otherwise a non-nil err
-// must fail the test, with its message.
-func BPFStatus() (skip bool, err error) {
-	cerr := capture.CheckPrivileges()
-	if cerr == nil {
+// BPFStatus says what a test needing eBPF does, given why capture is
+// unavailable (nil when it is available). skip is true when the user set
+// MEMTALLY_SKIP_BPF=1; otherwise a non-nil err must fail the test.
+func BPFStatus(unavailable error) (skip bool, err error) {
+	if unavailable == nil {
 		return false, nil
 	}
 	if os.Getenv(SkipBPFVar) == "1" {
 		return true, nil
 	}
-	return false, fmt.Errorf("eBPF capture is unavailable: %v\nrun the tests as root on a kernel with BTF, or set %s=1 to skip the tests that need it", cerr, SkipBPFVar)
+	return false, fmt.Errorf("eBPF capture is unavailable: %v\nrun the tests as root on Linux 6.13+ with BTF, or set %s=1 to skip the tests that need it", unavailable, SkipBPFVar)
 }
 
 // TB is the part of testing.TB that RequireBPF uses.
@@ -40,13 +38,13 @@ type TB interface {
 	Fatalf(format string, args ...any)
 }
 
-// RequireBPF fails t when eBPF capture is unavailable, or skips it, saying
-// why, when the user set MEMTALLY_SKIP_BPF=1.
-func RequireBPF(t TB) {
+// RequireBPF fails t when capture is unavailable, or skips it, saying why,
+// when the user set MEMTALLY_SKIP_BPF=1.
+func RequireBPF(t TB, unavailable error) {
 	t.Helper()
-	skip, err := BPFStatus()
+	skip, err := BPFStatus(unavailable)
 	if skip {
-		t.Skipf("%s=1: skipping a test that needs eBPF capture", SkipBPFVar)
+		t.Skipf("%s=1: skipping a test that needs eBPF capture (%v)", SkipBPFVar, unavailable)
 	}
 	if err != nil {
 		t.Fatalf("%v", err)
