@@ -1,0 +1,173 @@
+"""The pytest plugin: hooks that find benchmarks and run them in the runner's windows.
+
+- Under the memtally runner (MEMTALLY_CTL_FIFO and MEMTALLY_ACK_FIFO set), each test
+  marked @pytest.mark.benchmark runs its body once inside a window, and the
+  benchmark fixture runs its function once inside one; the window's URI is the
+  test's node id. pytest-benchmark and pytest-codspeed, if installed, are
+  unregistered for the run (their options stay valid), so this plugin's
+  benchmark fixture is the only one.
+- Outside the runner nothing is measured. pytest-benchmark or pytest-codspeed,
+  if installed, keep their fixture and options, as before; if neither is, this
+  plugin provides a benchmark fixture that calls the function once, and
+  accepts pytest-benchmark's options.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import warnings
+from typing import Generator
+
+import pytest
+
+from . import compat, fixture
+from .client import Client
+from .protocol import ENV_ACK_FIFO, ENV_CTL_FIFO
+from .window import measure
+
+INTEGRATION = "pytest-memtally"
+FIXTURE_PLUGIN = "memtally-benchmark-fixture"
+
+_client_key = pytest.StashKey["Client | None"]()
+_own_fixture_key = pytest.StashKey[bool]()
+_own_options_key = pytest.StashKey[bool]()
+
+# Plugins that provide their own benchmark fixture, by top-level module.
+_PYTEST_BENCHMARK = "pytest_benchmark"
+_PROVIDERS = (_PYTEST_BENCHMARK, "pytest_codspeed")
+
+
+def _under_runner() -> bool:
+    return bool(os.environ.get(ENV_CTL_FIFO)) and bool(os.environ.get(ENV_ACK_FIFO))
+
+
+def _providers(pluginmanager: pytest.PytestPluginManager) -> dict[str, list[object]]:
+    found: dict[str, list[object]] = {}
+    for plugin in pluginmanager.get_plugins():
+        top = getattr(plugin, "__name__", "").split(".")[0]
+        if top in _PROVIDERS:
+            found.setdefault(top, []).append(plugin)
+    return found
+
+
+def _warn(message: str) -> None:
+    # The real stderr: pytest's capture would hide a message about the whole run.
+    print(f"memtally: {message}", file=sys.__stderr__, flush=True)
+
+
+def client_of(config: pytest.Config) -> Client | None:
+    return config.stash.get(_client_key, None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser) -> Generator[None, None, None]:
+    # By now every plugin from entry points, -p and the initial conftests is
+    # registered and has declared its options: which benchmark plugins are
+    # here is known, and unregistering one no longer loses its options, so a
+    # command line or addopts naming them stays valid.
+    result = yield
+    pm = early_config.pluginmanager
+    providers = _providers(pm)
+    if _PYTEST_BENCHMARK not in providers:
+        compat.add_options(parser)
+    client = None
+    if _under_runner():
+        from . import __version__
+
+        client = Client.from_env(INTEGRATION, __version__, _warn)
+    if client is not None:
+        # Under the runner this plugin measures every benchmark: the others
+        # would time them in loops (pytest-benchmark) or try to drive a
+        # runner of their own (pytest-codspeed, which reads the compatibility
+        # variables the runner sets).
+        for plugins in providers.values():
+            for plugin in plugins:
+                pm.unregister(plugin)
+        providers = {}
+    early_config.stash[_client_key] = client
+    early_config.stash[_own_fixture_key] = not providers
+    early_config.stash[_own_options_key] = _PYTEST_BENCHMARK not in providers
+    return result
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "benchmark: a memtally benchmark; under the memtally runner the whole test body runs once, measured",
+    )
+    if config.stash.get(_own_fixture_key, False) and not config.pluginmanager.has_plugin(FIXTURE_PLUGIN):
+        config.pluginmanager.register(fixture, FIXTURE_PLUGIN)
+    if client_of(config) is not None:
+        _single_process(config)
+
+
+def _single_process(config: pytest.Config) -> None:
+    """Turns pytest-xdist's workers off: the runner serves one process (SPEC.md 2.6).
+
+    xdist has turned -n into a distribution mode and a list of workers by now
+    (its pytest_cmdline_main), and starts them in its pytest_configure, which
+    runs last: clearing both here keeps every test in this process.
+    """
+    option = config.option
+    if getattr(option, "dist", "no") == "no" and not getattr(option, "tx", None):
+        return
+    option.dist = "no"
+    option.tx = []
+    option.numprocesses = 0
+    _warn("running every test in this process: the runner measures one pytest process, so pytest-xdist's -n is ignored")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    client = config.stash.get(_client_key, None)
+    if client is not None:
+        client.close()
+
+
+def _is_benchmark(item: pytest.Item) -> bool:
+    return "benchmark" in getattr(item, "fixturenames", ()) or item.get_closest_marker("benchmark") is not None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.config.stash.get(_own_options_key, False):
+        compat.skip_by_options(item, _is_benchmark(item))
+
+
+def _positional(func: object, argnames: tuple[str, ...]) -> bool:
+    """True when func takes argnames, in order, as its leading positional parameters."""
+    try:
+        params = list(inspect.signature(func, follow_wrapped=False).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    if len(params) < len(argnames):
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return all(p.name == name and p.kind in positional for p, name in zip(params, argnames))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> object:
+    """Runs a marked test's body inside the window; other tests go to pytest."""
+    client = client_of(pyfuncitem.config)
+    if client is None or client.closed:
+        return None
+    if "benchmark" in pyfuncitem.fixturenames or pyfuncitem.get_closest_marker("benchmark") is None:
+        return None
+    func = pyfuncitem.obj
+    if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
+        return None
+    funcargs = pyfuncitem.funcargs
+    argnames = tuple(pyfuncitem._fixtureinfo.argnames)
+    if _positional(func, argnames):
+        result = measure(client, pyfuncitem.nodeid, func, tuple(funcargs[a] for a in argnames), None)
+    else:
+        kwargs = {a: funcargs[a] for a in argnames}
+        result = measure(client, pyfuncitem.nodeid, func, (), kwargs)
+    if result is not None:
+        warnings.warn(
+            pytest.PytestReturnNotNoneWarning(
+                f"Test functions should return None, but {pyfuncitem.nodeid} returned {type(result)!r}."
+            )
+        )
+    return True

@@ -1,0 +1,153 @@
+"""Outside the runner: suites written for pytest-benchmark or pytest-codspeed run as before."""
+
+import importlib.util
+
+import pytest
+
+from pytest_memtally import BenchmarkFixture
+
+# The benchmark plugin installed beside pytest-memtally in this virtualenv, if
+# any; integrations/python/test runs this file in one virtualenv per case.
+if importlib.util.find_spec("pytest_benchmark"):
+    PROVIDER = "pytest_benchmark"
+elif importlib.util.find_spec("pytest_codspeed"):
+    PROVIDER = "pytest_codspeed"
+else:
+    PROVIDER = "pytest_memtally"
+
+DROP_IN_OPTIONS = [
+    "--strict-markers",
+    "--benchmark-sort=fullname",
+    "--benchmark-warmup=true",
+    "--benchmark-warmup-iterations=5",
+    "--benchmark-group-by=fullname",
+    "--benchmark-min-rounds=5",
+    "--benchmark-max-time=0.01",
+]
+
+SUITE = """
+import pytest
+
+pytestmark = pytest.mark.benchmark()
+
+calls = []
+
+def work(n):
+    calls.append(n)
+    return n * 2
+
+def test_marked():
+    assert work(1) == 2
+
+def test_fixture(benchmark):
+    assert benchmark(work, 21) == 42
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_pedantic(benchmark, n):
+    assert benchmark.pedantic(work, args=(n,), rounds=2, iterations=1) == 2 * n
+
+class TestGroup:
+    def test_method(self, benchmark):
+        benchmark(work, 3)
+"""
+
+
+@pytest.fixture
+def suite(pytester, clean_env):
+    pytester.makepyfile(test_suite=SUITE)
+    return pytester
+
+
+def pytest_config(pytester, addopts):
+    """Writes addopts into pyproject.toml, in pytest 9's native table when pytest has it."""
+    if int(pytest.__version__.split(".")[0]) >= 9:
+        items = ", ".join(f'"{a}"' for a in addopts)
+        pytester.makepyprojecttoml(f"[tool.pytest]\naddopts = [{items}]\n")
+    else:
+        pytester.makepyprojecttoml(f'[tool.pytest.ini_options]\naddopts = "{" ".join(addopts)}"\n')
+
+
+def test_drop_in_addopts_are_accepted(suite):
+    pytest_config(suite, DROP_IN_OPTIONS)
+    result = suite.runpytest_subprocess()
+    result.assert_outcomes(passed=5)
+
+
+def test_marker_is_registered(suite):
+    result = suite.runpytest_subprocess("--strict-markers", "--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.benchmark*"])
+
+
+def test_benchmark_fixture_owner(pytester, clean_env):
+    pytester.makepyfile(
+        test_owner="""
+        def test_owner(benchmark):
+            print("OWNER", type(benchmark).__module__.split(".")[0])
+            benchmark(lambda: None)
+        """
+    )
+    result = pytester.runpytest_subprocess("-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*OWNER {PROVIDER}"])
+
+
+def test_benchmark_skip_and_only(suite):
+    pytester = suite
+    pytester.makepyfile(
+        test_mixed="""
+        def test_plain():
+            pass
+
+        def test_bench(benchmark):
+            benchmark(int)
+        """
+    )
+    skip = pytester.runpytest_subprocess("test_mixed.py", "--benchmark-skip")
+    skip.assert_outcomes(passed=1, skipped=1)
+    only = pytester.runpytest_subprocess("test_mixed.py", "--benchmark-only")
+    only.assert_outcomes(passed=1, skipped=1)
+
+
+def test_pytest_benchmark_still_reports(suite):
+    """With pytest-benchmark installed its timing table is printed as before."""
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=5)
+    table = "*Name (time in *"
+    if PROVIDER == "pytest_benchmark":
+        result.stdout.fnmatch_lines([table])
+    else:
+        result.stdout.no_fnmatch_line(table)
+
+
+def test_fixture_used_twice_is_an_error():
+    fixture = BenchmarkFixture("t.py::t", None)
+    assert fixture(int, "3") == 3
+    with pytest.raises(RuntimeError, match="once per test"):
+        fixture(int, "3")
+
+
+def test_pedantic_outside_the_runner_runs_setup_then_target_once():
+    seen = []
+    fixture = BenchmarkFixture("t.py::t", None)
+
+    def setup():
+        seen.append("setup")
+        return (2,), {"b": 3}
+
+    assert fixture.pedantic(lambda a, b: seen.append("run") or a * b, setup=setup, rounds=4) == 6
+    assert seen == ["setup", "run"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        (dict(args=(1,), setup=lambda: None), TypeError),
+        (dict(setup=lambda: None, iterations=2), ValueError),
+        (dict(rounds=0), ValueError),
+        (dict(iterations=0), ValueError),
+        (dict(warmup_rounds=-1), ValueError),
+    ],
+)
+def test_pedantic_checks_its_arguments_as_pytest_benchmark_does(kwargs, error):
+    with pytest.raises(error):
+        BenchmarkFixture("t.py::t", None).pedantic(int, **kwargs)

@@ -1,0 +1,90 @@
+"""The conformance vectors of protocol/vectors/vectors.json (SPEC.md section 8)."""
+
+import io
+import json
+import os
+
+import pytest
+
+from pytest_memtally import protocol
+from pytest_memtally.errors import ProtocolError
+
+VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "protocol", "vectors", "vectors.json")
+
+with open(VECTORS, encoding="utf-8") as f:
+    _DATA = json.load(f)
+
+
+def test_file_matches_this_codec():
+    assert _DATA["protocol_version"] == protocol.VERSION
+    assert _DATA["max_frame_size"] == protocol.MAX_FRAME_SIZE
+    assert _DATA["valid"] and _DATA["invalid"]
+
+
+class _Stream:
+    """A byte stream that ends after its bytes and records how far it was read."""
+
+    def __init__(self, data: bytes) -> None:
+        self._io = io.BytesIO(data)
+
+    def read(self, n: int) -> bytes:
+        return self._io.read(n)
+
+    @property
+    def consumed(self) -> int:
+        return self._io.tell()
+
+
+@pytest.mark.parametrize("vector", _DATA["valid"], ids=lambda v: v["name"])
+def test_valid(vector):
+    frame = bytes.fromhex(vector["frame_hex"])
+    stream = _Stream(frame)
+    assert protocol.read_message(stream.read) == vector["message"]
+    assert stream.consumed == len(frame)
+    if vector["canonical"]:
+        assert protocol.encode(vector["message"]).hex() == vector["frame_hex"]
+
+
+@pytest.mark.parametrize("vector", _DATA["invalid"], ids=lambda v: v["name"])
+def test_invalid(vector):
+    frame = bytes.fromhex(vector["frame_hex"])
+    stream = _Stream(frame)
+    with pytest.raises(ProtocolError) as caught:
+        protocol.read_message(stream.read)
+    assert caught.value.category == vector["category"]
+    if vector["category"] == "too_large":
+        # Decided from the header alone: no byte of the payload is read.
+        assert stream.consumed == 4
+
+
+def test_clean_end_of_stream():
+    assert protocol.read_message(_Stream(b"").read) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"kind": "start", "uri": ""},
+        {"kind": "marker", "name": "", "timestamp": 1},
+        {"kind": "start", "uri": "bad\ud800surrogate"},
+        {"kind": "start", "uri": "x" * 65536},
+        {"kind": "hello", "version": 1},
+        {"kind": "hello", "version": -1, "min_version": 1, "integration": "i", "integration_version": "v", "pid": 1},
+        {"kind": "marker", "name": "t", "timestamp": 2**64},
+        {"kind": "welcome", "version": True, "mode": "memory"},
+        {"kind": "pause"},
+    ],
+    ids=["empty_uri", "empty_name", "surrogate", "oversize", "missing_fields", "negative", "u64_overflow", "bool", "unknown_kind"],
+)
+def test_encoder_refuses_what_decoders_reject(message):
+    with pytest.raises(ProtocolError):
+        protocol.encode(message)
+
+
+def test_encoder_accepts_largest_frame():
+    # 65536 bytes of payload, of which the map, the keys, "start" and the
+    # str16 header of the uri take 19.
+    uri = "u" * (protocol.MAX_FRAME_SIZE - 19)
+    frame = protocol.encode({"kind": "start", "uri": uri})
+    assert len(frame) == 4 + protocol.MAX_FRAME_SIZE
+    assert protocol.read_message(_Stream(frame).read) == {"kind": "start", "uri": uri}
