@@ -1,6 +1,7 @@
 package runner_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"memtally.dev/runner/internal/cli"
 	"memtally.dev/runner/internal/fakeharness"
 	"memtally.dev/runner/internal/results"
+	"memtally.dev/runner/internal/resultschema"
 	"memtally.dev/runner/internal/testutil"
 )
 
@@ -30,7 +33,18 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the end-to-end suite in testdata/script. Set
 // MEMTALLY_UPDATE_SCRIPTS=1 to rewrite the expected files in the archives.
+//
+// When a script ends, every results.json it produced is validated against
+// protocol/results.schema.json, whatever the script itself checked.
 func TestScripts(t *testing.T) {
+	var validated atomic.Int64
+	t.Cleanup(func() {
+		// The cleanup runs once every script has; a suite that ran
+		// benchmarks but validated nothing has lost its schema check.
+		if ok, _ := bpfAvailable(); ok && validated.Load() == 0 && !t.Failed() {
+			t.Error("no results.json was validated against the schema")
+		}
+	})
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
@@ -39,6 +53,17 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			fixtures, err := filepath.Abs(filepath.Join("testdata", "fixtures"))
 			env.Setenv("FIXTURES", fixtures)
+			// Runs report to $GITHUB_STEP_SUMMARY when it is set: a
+			// test run inside GitHub Actions must not write there.
+			env.Setenv("GITHUB_STEP_SUMMARY", "")
+			workDir := env.WorkDir
+			env.Defer(func() {
+				n, err := resultschema.ValidateTree(workDir)
+				validated.Add(int64(n))
+				if err != nil {
+					env.T().Fatal(err)
+				}
+			})
 			return err
 		},
 		Condition: func(cond string) (bool, error) {
@@ -54,6 +79,7 @@ func TestScripts(t *testing.T) {
 			"exitcode":     cmdExitCode,
 			"unprivileged": cmdUnprivileged,
 			"matchdhat":    cmdMatchDHAT,
+			"validjson":    cmdValidJSON,
 		},
 	})
 }
@@ -205,6 +231,7 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("no %s under %s", results.FileName, strings.Join(args, " "))
 	}
 	for _, path := range files {
+		ts.Check(resultschema.ValidateFile(path))
 		run, err := results.Read(path)
 		ts.Check(err)
 		if run.SchemaVersion != results.SchemaVersion {
@@ -250,5 +277,19 @@ func cmdNoFifos(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if len(leftovers) > 0 {
 		ts.Fatalf("FIFO directories left behind: %s", strings.Join(leftovers, " "))
+	}
+}
+
+// cmdValidJSON checks that a file parses as JSON, as the output of
+// --format json must.
+//
+// usage: validjson FILE
+func cmdValidJSON(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: validjson FILE")
+	}
+	data := []byte(ts.ReadFile(args[0]))
+	if !json.Valid(data) {
+		ts.Fatalf("%s is not valid JSON:\n%s", args[0], data)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"memtally.dev/runner/internal/config"
+	"memtally.dev/runner/internal/threshold"
 )
 
 // Version is the runner's version, recorded in every results file.
@@ -23,8 +24,12 @@ const usage = `runner measures the heap of each benchmark: peak, bytes and count
 allocations, leaks, and memory over time.
 
 Usage:
-  runner [--config FILE] [--out DIR]     run every target of codspeed.toml
+  runner [flags]                         run every target of codspeed.toml
   runner run [flags] -- CMD [ARGS...]    run one command
+  runner compare [flags] BASE.json HEAD.json
+                                         compare two results files
+  runner report [--baseline BASE.json] RESULTS.json
+                                         write report.html beside RESULTS.json
   runner version                         print the version
   runner help                            print this help
 
@@ -42,8 +47,30 @@ Flags of runner run:
                   under .memtally/results)
   --timeout D     stop the command after D, for example 90s or 2m
 
-Exit status: 0 when every target succeeded; the exit status of the first
-target that failed (124 when it timed out); 2 for usage and config errors.
+Flags of runner and runner run:
+  --baseline FILE     compare with this results file, and fail on regressions
+  --threshold M=T     a threshold for metric M (peak, total, count, leaked):
+                      "5%", an amount such as 0 or 4KiB, or off; repeatable;
+                      overrides [thresholds] of codspeed.toml
+  --repeat N          run every target N times; report medians and ranges
+  --markdown FILE     write a Markdown summary (also appended to
+                      $GITHUB_STEP_SUMMARY when that is set)
+  --format text|json  the end-of-run table as text, or as JSON with exact
+                      numbers
+  --quiet, -q         print only errors: no progress, no table
+  --verbose, -v       a line per benchmark, and exact bytes in the table
+
+Flags of runner compare:
+  --config FILE       read [thresholds] from this codspeed.toml
+  --threshold M=T     as above; overrides the config
+  --markdown FILE     write the comparison as Markdown
+
+Every run writes results.json and report.html, a self-contained page with a
+sortable table and a chart of each benchmark's heap over time.
+
+Exit status: 0 when every target succeeded and nothing regressed; the exit
+status of the first target that failed (124 when it timed out); 1 when a
+comparison found a regression; 2 for usage and config errors.
 `
 
 // ExitError carries an exit code. A nil Err means the code says it all.
@@ -98,6 +125,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		switch args[0] {
 		case "run":
 			return runCommand(args[1:], stdin, stdout, stderr)
+		case "compare":
+			return runCompare(args[1:], stdout)
+		case "report":
+			return runReport(args[1:], stdout)
 		case "help":
 			_, err := io.WriteString(stdout, usage)
 			return err
@@ -137,7 +168,12 @@ func runConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("runner", stdout)
 	configPath := fs.String("config", "", "")
 	outDir := fs.String("out", "", "")
+	var out outputFlags
+	out.register(fs)
 	if help, err := parseFlags(fs, args, stdout); help || err != nil {
+		return err
+	}
+	if err := out.validate(); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -167,7 +203,8 @@ func runConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			wholeIfNoClient: t.Kind == config.KindExec,
 		}
 	}
-	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: cfg.OutputDir, outDir: *outDir}
+	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: cfg.OutputDir, outDir: *outDir,
+		out: out, thresholds: threshold.Defaults().Merge(cfg.Thresholds).Merge(threshold.Set(out.thresholds))}
 	return r.run(targets)
 }
 
@@ -176,7 +213,12 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	name := fs.String("name", "", "")
 	outDir := fs.String("out", "", "")
 	timeout := fs.Duration("timeout", 0, "")
+	var out outputFlags
+	out.register(fs)
 	if help, err := parseFlags(fs, args, stdout); help || err != nil {
+		return err
+	}
+	if err := out.validate(); err != nil {
 		return err
 	}
 	argv := fs.Args()
@@ -203,7 +245,8 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		// is then measured whole, as one benchmark.
 		wholeIfNoClient: true,
 	}
-	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: config.DefaultOutputDir, outDir: *outDir}
+	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: config.DefaultOutputDir, outDir: *outDir,
+		out: out, thresholds: threshold.Defaults().Merge(threshold.Set(out.thresholds))}
 	return r.run([]target{t})
 }
 

@@ -7,18 +7,24 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 	"memtally.dev/runner/internal/capture"
+	"memtally.dev/runner/internal/compare"
 	"memtally.dev/runner/internal/config"
 	"memtally.dev/runner/internal/fifo"
+	"memtally.dev/runner/internal/hostinfo"
 	"memtally.dev/runner/internal/launch"
 	"memtally.dev/runner/internal/monotime"
+	"memtally.dev/runner/internal/progress"
+	"memtally.dev/runner/internal/report"
 	"memtally.dev/runner/internal/results"
 	"memtally.dev/runner/internal/server"
+	"memtally.dev/runner/internal/threshold"
 )
 
 const (
@@ -35,6 +41,9 @@ type runner struct {
 	stdout, stderr io.Writer
 	outRoot        string // where timestamped run directories go
 	outDir         string // an exact directory from --out, if given
+	out            outputFlags
+	thresholds     threshold.Set
+	progress       *progress.Reporter
 
 	tracer      *capture.Tracer
 	signals     chan os.Signal
@@ -49,6 +58,13 @@ type outcome struct {
 }
 
 func (r *runner) run(targets []target) error {
+	var baseline *results.Run
+	if r.out.baseline != "" {
+		var err error
+		if baseline, err = readBaseline(r.out.baseline); err != nil {
+			return err
+		}
+	}
 	// Refuse before anything starts rather than fail half-way.
 	if err := capture.CheckPrivileges(); err != nil {
 		return err
@@ -64,16 +80,28 @@ func (r *runner) run(targets []target) error {
 	if err != nil {
 		return err
 	}
+	host := hostinfo.Collect()
 	run := &results.Run{
 		SchemaVersion: results.SchemaVersion,
-		Runner:        results.Runner{Version: Version},
+		Runner:        results.Runner{Version: Version, GoVersion: goruntime.Version()},
 		StartedAt:     time.Now().UTC(),
-		Targets:       []results.Target{},
-		Benchmarks:    []results.Benchmark{},
+		Environment: results.Environment{
+			OS: host.OS, Arch: host.Arch, Kernel: host.Kernel, KernelVersion: host.KernelVersion,
+			CPU: results.CPU{Model: host.CPUModel, LogicalCPUs: host.LogicalCPUs},
+		},
+		Targets:    []results.Target{},
+		Benchmarks: []results.Benchmark{},
+	}
+	if r.out.repeat > 1 {
+		run.Repeat = r.out.repeat
+	}
+	write := func() error {
+		run.RecordEnvironment()
+		return results.Write(dir, run)
 	}
 	// Written before anything runs, then after every target, so that a
 	// run that dies half-way still leaves what it measured.
-	if err := results.Write(dir, run); err != nil {
+	if err := write(); err != nil {
 		return err
 	}
 
@@ -81,28 +109,55 @@ func (r *runner) run(targets []target) error {
 	signal.Notify(r.signals, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(r.signals)
 
+	// Progress shares stdout with the benchmarks' own output, except
+	// under --format json, where stdout must parse as JSON.
+	progressOut := r.stdout
+	if r.out.format == "json" {
+		progressOut = r.stderr
+	}
+	r.progress = progress.New(progressOut, progress.TerminalOf(progressOut), r.out.level())
 	var failures []string
 	firstCode := 0
-	for _, t := range targets {
-		if r.interrupted != nil {
-			break
-		}
-		out := r.runTarget(t)
-		run.Targets = append(run.Targets, out.result)
-		run.Benchmarks = append(run.Benchmarks, out.benchmarks...)
-		if err := results.Write(dir, run); err != nil {
-			return err
-		}
-		if out.result.Status != results.StatusOK {
-			failures = append(failures, fmt.Sprintf("target %s failed: %s", t.name, out.result.Reason))
-			if firstCode == 0 {
-				firstCode = out.exitCode
+	// Benchmarks per target in the previous repetition: the N of "n of
+	// N" from the second repetition on.
+	seen := map[string]int{}
+	for rep := 1; rep <= r.out.repeat && r.interrupted == nil; rep++ {
+		for i, t := range targets {
+			if r.interrupted != nil {
+				break
+			}
+			expected := seen[t.name]
+			if t.kind == config.KindExec {
+				expected = 1 // a plain program is one benchmark
+			}
+			r.progress.TargetStarted(t.name, i+1, len(targets), rep, r.out.repeat, expected)
+			out := r.runTarget(t)
+			r.progress.TargetFinished(out.result.Status, time.Duration(out.result.DurationNS))
+			seen[t.name] = len(out.benchmarks)
+			if r.out.repeat > 1 {
+				out.result.Repetition = rep
+				for j := range out.benchmarks {
+					out.benchmarks[j].Repetition = rep
+				}
+			}
+			run.Targets = append(run.Targets, out.result)
+			run.Benchmarks = append(run.Benchmarks, out.benchmarks...)
+			if err := write(); err != nil {
+				r.progress.Close()
+				return err
+			}
+			if out.result.Status != results.StatusOK {
+				failures = append(failures, fmt.Sprintf("target %s failed: %s", t.name, out.result.Reason))
+				if firstCode == 0 {
+					firstCode = out.exitCode
+				}
 			}
 		}
 	}
+	r.progress.Close()
 	run.FinishedAt = time.Now().UTC()
 	run.Complete = r.interrupted == nil
-	if err := results.Write(dir, run); err != nil {
+	if err := write(); err != nil {
 		return err
 	}
 	if r.outDir == "" {
@@ -110,10 +165,19 @@ func (r *runner) run(targets []target) error {
 			fmt.Fprintf(r.stderr, "runner: %v\n", err)
 		}
 	}
-	if err := results.WriteSummary(r.stdout, run); err != nil {
+	var cmp *compare.Result
+	if baseline != nil {
+		cmp = compare.Runs(baseline, run, r.thresholds)
+	}
+	if err := report.Write(dir, run, cmp); err != nil {
 		return err
 	}
-	fmt.Fprintf(r.stdout, "results: %s\n", displayPath(filepath.Join(dir, results.FileName)))
+	if err := r.printSummary(run, cmp, dir); err != nil {
+		return err
+	}
+	if err := writeMarkdown(r.out.markdown, run, cmp); err != nil {
+		return err
+	}
 
 	if r.interrupted != nil {
 		sig := r.interrupted.(syscall.Signal)
@@ -125,7 +189,34 @@ func (r *runner) run(targets []target) error {
 		}
 		return &ExitError{Code: firstCode, Err: errors.New(strings.Join(failures, "\n"))}
 	}
+	if cmp != nil && cmp.Regressed() {
+		return regressionError(cmp)
+	}
 	return nil
+}
+
+// printSummary prints the end-of-run table, the comparison with the
+// baseline, and where the files are. --quiet prints none of it, and
+// --format json prints the table as JSON only, so that stdout parses.
+func (r *runner) printSummary(run *results.Run, cmp *compare.Result, dir string) error {
+	if r.out.quiet {
+		return nil
+	}
+	if r.out.format == "json" {
+		return results.WriteSummaryJSON(r.stdout, run)
+	}
+	if err := results.WriteSummary(r.stdout, run, results.SummaryOptions{Exact: r.out.verbose}); err != nil {
+		return err
+	}
+	if cmp != nil {
+		fmt.Fprintf(r.stdout, "\ncompared with %s:\n", displayPath(r.out.baseline))
+		if err := cmp.WriteText(r.stdout); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(r.stdout, "results: %s\n", displayPath(filepath.Join(dir, results.FileName)))
+	_, err := fmt.Fprintf(r.stdout, "report: %s\n", displayPath(filepath.Join(dir, report.FileName)))
+	return err
 }
 
 func (r *runner) createOutputDir() (string, error) {
@@ -183,7 +274,7 @@ func (r *runner) runTarget(t target) outcome {
 	if err != nil {
 		return fail(127, err.Error())
 	}
-	windows := &windows{tracer: r.tracer}
+	windows := &windows{tracer: r.tracer, progress: r.progress}
 	err = r.tracer.Follow(proc.PID())
 	if err == nil && t.wholeIfNoClient {
 		// Measured from the exec of the command itself, not the
@@ -191,6 +282,9 @@ func (r *runner) runTarget(t target) outcome {
 		// that reports benchmarks replaces this window with its own.
 		err = r.tracer.BeginAtExec(proc.PID())
 		windows.whole = err == nil
+		if windows.whole {
+			r.progress.BenchmarkStarted(t.name)
+		}
 	}
 	if err != nil {
 		proc.SignalGroup(syscall.SIGKILL)
@@ -248,6 +342,7 @@ func (r *runner) runTarget(t target) outcome {
 			whole.Incomplete(fmt.Sprintf("stop tracking: %v", err))
 		} else {
 			whole.SetMemory(m)
+			r.progress.BenchmarkFinished(m.PeakBytes, m.TotalBytes, m.AllocCount)
 		}
 		out.benchmarks = append(out.benchmarks, whole)
 	} else if len(out.benchmarks) == 0 && srv != nil && len(srv.Integrations()) == 0 {
@@ -285,21 +380,34 @@ func (r *runner) waitTree(t target) bool {
 // first discarding the whole-command window of a command that turned out
 // to report its own benchmarks.
 type windows struct {
-	tracer *capture.Tracer
-	whole  bool
+	tracer   *capture.Tracer
+	progress *progress.Reporter
+	whole    bool
 }
 
-func (w *windows) Begin() error {
+// Begin opens the window of the benchmark uri.
+func (w *windows) Begin(uri string) error {
 	if w.whole {
 		w.whole = false
+		w.progress.BenchmarkDiscarded()
 		if _, err := w.tracer.End(); err != nil {
 			return err
 		}
 	}
-	return w.tracer.Begin()
+	if err := w.tracer.Begin(); err != nil {
+		return err
+	}
+	w.progress.BenchmarkStarted(uri)
+	return nil
 }
 
-func (w *windows) End() (capture.Metrics, error) { return w.tracer.End() }
+func (w *windows) End() (capture.Metrics, error) {
+	m, err := w.tracer.End()
+	if err == nil {
+		w.progress.BenchmarkFinished(m.PeakBytes, m.TotalBytes, m.AllocCount)
+	}
+	return m, err
+}
 
 // wait waits for the command, forwarding SIGINT and SIGTERM to its process
 // group and enforcing the timeout. It reports whether the timeout fired.

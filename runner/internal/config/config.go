@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"memtally.dev/runner/internal/threshold"
 )
 
 // FileName is the config file the runner looks for.
@@ -28,6 +30,9 @@ type Config struct {
 	Mode      string
 	OutputDir string // absolute
 	Targets   []Target
+	// Thresholds holds the [thresholds] the file sets; metrics it leaves
+	// out keep their defaults.
+	Thresholds threshold.Set
 }
 
 // Kind says how a target reports its benchmarks.
@@ -160,18 +165,23 @@ func (v *validator) line(path string) int {
 }
 
 var (
-	topKeys     = []string{"options", "benchmarks"}
+	topKeys     = []string{"options", "benchmarks", "thresholds"}
 	optionKeys  = []string{"mode", "output-dir"}
 	targetKeys  = []string{"name", "command", "exec", "working-directory", "env", "timeout"}
 	noBenchmark = "no [[benchmarks]] defined; add at least one target with a name and a command or exec"
 )
 
 func (v *validator) document(doc map[string]any) *Config {
-	cfg := &Config{Mode: ModeMemory, OutputDir: filepath.Join(v.dir, DefaultOutputDir)}
+	cfg := &Config{Mode: ModeMemory, OutputDir: filepath.Join(v.dir, DefaultOutputDir), Thresholds: threshold.Set{}}
 	v.unknownKeys("", doc, topKeys)
 	if raw, ok := doc["options"]; ok {
 		if opts, ok := v.table("options", "options", raw); ok {
 			v.options(cfg, opts)
+		}
+	}
+	if raw, ok := doc["thresholds"]; ok {
+		if table, ok := v.table("thresholds", "thresholds", raw); ok {
+			v.thresholds(cfg, table)
 		}
 	}
 	raw, ok := doc["benchmarks"]
@@ -224,6 +234,39 @@ func (v *validator) options(cfg *Config, opts map[string]any) {
 				cfg.OutputDir = v.resolve(dir)
 			}
 		}
+	}
+}
+
+// thresholds reads [thresholds]: each metric takes a string ("5%", "4KiB",
+// "off") or, for an absolute amount, an integer.
+func (v *validator) thresholds(cfg *Config, table map[string]any) {
+	known := make([]string, len(threshold.Metrics))
+	for i, m := range threshold.Metrics {
+		known[i] = string(m)
+	}
+	v.unknownKeys("thresholds", table, known)
+	for _, m := range threshold.Metrics {
+		raw, ok := table[string(m)]
+		if !ok {
+			continue
+		}
+		path := "thresholds." + string(m)
+		var text string
+		switch val := raw.(type) {
+		case string:
+			text = val
+		case int64:
+			text = strconv.FormatInt(val, 10)
+		default:
+			v.fail(path, path, "expected a string such as \"5%%\" or \"4KiB\", or an integer, got %s", typeName(raw))
+			continue
+		}
+		t, err := threshold.Parse(m, text)
+		if err != nil {
+			v.fail(path, path, "%v", err)
+			continue
+		}
+		cfg.Thresholds[m] = t
 	}
 }
 

@@ -3,9 +3,12 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"memtally.dev/runner/internal/threshold"
 )
 
 func TestParseValid(t *testing.T) {
@@ -167,5 +170,56 @@ name = "b"
 	}
 	if len(got) != len(want) {
 		t.Errorf("got %d keys, want %d: %v", len(got), len(want), got)
+	}
+}
+
+func TestParseThresholds(t *testing.T) {
+	src := `[[benchmarks]]
+name = "a"
+command = "b"
+
+[thresholds]
+peak = "5%"
+total = "1MiB"
+count = "off"
+leaked = 0
+`
+	cfg, err := Parse("codspeed.toml", "/proj", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := threshold.Set{
+		threshold.Peak:   {Kind: threshold.Relative, Percent: 5},
+		threshold.Total:  {Kind: threshold.Absolute, Amount: 1 << 20},
+		threshold.Count:  {Kind: threshold.Off},
+		threshold.Leaked: {Kind: threshold.Absolute, Amount: 0},
+	}
+	if !reflect.DeepEqual(cfg.Thresholds, want) {
+		t.Errorf("Thresholds = %+v, want %+v", cfg.Thresholds, want)
+	}
+
+	cfg, err = Parse("codspeed.toml", "/proj", "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n")
+	if err != nil || len(cfg.Thresholds) != 0 {
+		t.Errorf("without [thresholds]: %+v, %v", cfg.Thresholds, err)
+	}
+}
+
+func TestParseThresholdErrors(t *testing.T) {
+	head := "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n[thresholds]\n"
+	for src, want := range map[string]string{
+		"peak = \"five\"\n":  `codspeed.toml:5: thresholds.peak: invalid size "five"`,
+		"peak = \"-5%\"\n":   `codspeed.toml:5: thresholds.peak: invalid percentage "-5%"`,
+		"count = \"4KiB\"\n": `codspeed.toml:5: thresholds.count: invalid threshold "4KiB": want a whole number of allocations`,
+		"leaked = true\n":    "codspeed.toml:5: thresholds.leaked: expected a string such as \"5%\" or \"4KiB\", or an integer, got boolean",
+		"paek = \"5%\"\n":    `codspeed.toml:5: thresholds.paek: unknown key (did you mean "peak"?)`,
+	} {
+		_, err := Parse("codspeed.toml", "/proj", head+src)
+		if err == nil || err.Error() != want && !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%q: error %v, want prefix %q", src, err, want)
+		}
+	}
+	_, err := Parse("codspeed.toml", "/proj", "thresholds = 5\n[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n")
+	if err == nil || !strings.HasPrefix(err.Error(), "codspeed.toml:1: thresholds: expected a table, got integer") {
+		t.Errorf("thresholds = 5: %v", err)
 	}
 }

@@ -16,6 +16,11 @@
 //	env = { RUST_LOG = "off" }
 //	timeout = "2m"                       # Go duration syntax
 //
+//	[thresholds]                         # optional; what runner compare fails on
+//	peak = "5%"                          # a percentage of the baseline,
+//	leaked = "0"                         # an amount ("4096", "4KiB"),
+//	count = "off"                        # or off; total is the fourth metric
+//
 // command and exec take a string, run with /bin/sh -c, or an array of
 // strings, run directly.
 package config

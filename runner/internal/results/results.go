@@ -1,6 +1,3 @@
-// Package results holds what a run measured, writes it as results.json
-// atomically, so that a crash or a concurrent reader never sees half a file,
-// and prints the end-of-run summary.
 package results
 
 import (
@@ -12,7 +9,10 @@ import (
 	"time"
 )
 
-// SchemaVersion changes whenever a field changes meaning or disappears.
+// SchemaVersion changes whenever a field changes meaning or disappears;
+// adding a field keeps it. protocol/results.schema.json describes this
+// version, and the test suite validates every results file it writes
+// against that schema.
 const SchemaVersion = 1
 
 // FileName is the results file inside a run's output directory.
@@ -27,26 +27,71 @@ const (
 
 // Run is the content of results.json.
 type Run struct {
-	SchemaVersion int         `json:"schema_version"`
-	Runner        Runner      `json:"runner"`
-	StartedAt     time.Time   `json:"started_at"`
-	FinishedAt    time.Time   `json:"finished_at,omitzero"`
-	Complete      bool        `json:"complete"` // false while running, or when the run was interrupted
-	Targets       []Target    `json:"targets"`
-	Benchmarks    []Benchmark `json:"benchmarks"`
+	SchemaVersion int       `json:"schema_version"`
+	Runner        Runner    `json:"runner"`
+	StartedAt     time.Time `json:"started_at"`
+	FinishedAt    time.Time `json:"finished_at,omitzero"`
+	Complete      bool      `json:"complete"` // false while running, or when the run was interrupted
+	// Repeat is how many times the run ran every target (--repeat);
+	// omitted for a single run.
+	Repeat      int         `json:"repeat,omitempty"`
+	Environment Environment `json:"environment"`
+	Targets     []Target    `json:"targets"`
+	Benchmarks  []Benchmark `json:"benchmarks"`
 }
 
 // Runner identifies the program that wrote the file.
 type Runner struct {
 	Version string `json:"version"`
+	// GoVersion is the Go release the runner was built with.
+	GoVersion string `json:"go_version,omitempty"`
+}
+
+// Environment is where the numbers were measured. Two results files with
+// different environments may differ for reasons other than the code: a
+// comparison says so.
+type Environment struct {
+	OS            string `json:"os"`
+	Arch          string `json:"arch"`
+	Kernel        string `json:"kernel"`
+	KernelVersion string `json:"kernel_version,omitempty"`
+	CPU           CPU    `json:"cpu"`
+	// Allocators lists every binary whose allocator was probed in any
+	// window of the run, once.
+	Allocators []AttachedAllocator `json:"allocators"`
+	// Integrations lists every harness integration that connected, once
+	// per name and version.
+	Integrations []IntegrationVersion `json:"integrations"`
+}
+
+// CPU describes the processor.
+type CPU struct {
+	Model       string `json:"model"`
+	LogicalCPUs int    `json:"logical_cpus"`
+}
+
+// AttachedAllocator is an allocator binary that was probed, and its
+// families.
+type AttachedAllocator struct {
+	Path     string   `json:"path"`
+	Families []string `json:"families"`
+}
+
+// IntegrationVersion is a harness integration by name and version.
+type IntegrationVersion struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
 }
 
 // Target is one benchmark command and how it ended.
 type Target struct {
-	Name         string        `json:"name"`
-	Kind         string        `json:"kind"`
-	Command      []string      `json:"command"`
-	WorkingDir   string        `json:"working_directory"`
+	Name       string   `json:"name"`
+	Kind       string   `json:"kind"`
+	Command    []string `json:"command"`
+	WorkingDir string   `json:"working_directory"`
+	// Repetition numbers the run of the target under --repeat, from 1;
+	// omitted for a single run.
+	Repetition   int           `json:"repetition,omitempty"`
 	Status       string        `json:"status"`
 	Reason       string        `json:"reason,omitempty"`
 	ExitCode     int           `json:"exit_code"`
@@ -67,14 +112,17 @@ type Integration struct {
 // Benchmark is one benchmark window. Timestamps are CLOCK_MONOTONIC
 // nanoseconds, the clock the integrations and the kernel share.
 type Benchmark struct {
-	URI     string   `json:"uri"`
-	Target  string   `json:"target"`
-	PID     int      `json:"pid"`
-	StartNS uint64   `json:"start_ns"`
-	StopNS  uint64   `json:"stop_ns"`
-	Status  string   `json:"status"`
-	Reason  string   `json:"reason,omitempty"`
-	Markers []Marker `json:"markers,omitempty"`
+	URI    string `json:"uri"`
+	Target string `json:"target"`
+	// Repetition numbers the run under --repeat, from 1; omitted for a
+	// single run.
+	Repetition int      `json:"repetition,omitempty"`
+	PID        int      `json:"pid"`
+	StartNS    uint64   `json:"start_ns"`
+	StopNS     uint64   `json:"stop_ns"`
+	Status     string   `json:"status"`
+	Reason     string   `json:"reason,omitempty"`
+	Markers    []Marker `json:"markers,omitempty"`
 	Memory
 }
 
@@ -82,6 +130,33 @@ type Benchmark struct {
 type Marker struct {
 	Name        string `json:"name"`
 	TimestampNS uint64 `json:"timestamp_ns"`
+}
+
+// RecordEnvironment fills the allocators and integrations of the run's
+// environment from its windows and targets, keeping the order in which they
+// first appeared.
+func (r *Run) RecordEnvironment() {
+	r.Environment.Allocators = []AttachedAllocator{}
+	seenAlloc := map[string]bool{}
+	for _, b := range r.Benchmarks {
+		for _, a := range b.Allocators {
+			if !seenAlloc[a.Path] {
+				seenAlloc[a.Path] = true
+				r.Environment.Allocators = append(r.Environment.Allocators, AttachedAllocator{Path: a.Path, Families: a.Families})
+			}
+		}
+	}
+	r.Environment.Integrations = []IntegrationVersion{}
+	seenInt := map[IntegrationVersion]bool{}
+	for _, t := range r.Targets {
+		for _, in := range t.Integrations {
+			iv := IntegrationVersion{Name: in.Name, Version: in.Version}
+			if !seenInt[iv] {
+				seenInt[iv] = true
+				r.Environment.Integrations = append(r.Environment.Integrations, iv)
+			}
+		}
+	}
 }
 
 // Incomplete marks b incomplete, keeping the first reason: later problems

@@ -38,9 +38,9 @@ const (
 
 // Tracker opens and closes the measurement windows. Begin returns once
 // every later allocation counts; End once every allocation of the window
-// has been accounted.
+// has been accounted. uri names the benchmark, for the progress line.
 type Tracker interface {
-	Begin() error
+	Begin(uri string) error
 	End() (capture.Metrics, error)
 }
 
@@ -305,7 +305,7 @@ func (s *Server) start(m protocol.Start) {
 		return
 	}
 	if s.tracker != nil {
-		if err := s.tracker.Begin(); err != nil {
+		if err := s.tracker.Begin(m.URI); err != nil {
 			s.reject(fmt.Sprintf("start tracking %s: %v", m.URI, err))
 			return
 		}

@@ -1,0 +1,143 @@
+package compare
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"memtally.dev/runner/internal/bytesize"
+	"memtally.dev/runner/internal/threshold"
+)
+
+// Marker is the arrow of a change: ▲ for more memory, ▼ for less.
+func Marker(d Diff) string {
+	switch {
+	case d.Delta() > 0:
+		return "▲"
+	case d.Delta() < 0:
+		return "▼"
+	}
+	return "="
+}
+
+// WriteText prints the comparison for a terminal or a CI log: a table of
+// every metric of every matched benchmark, the benchmarks found on one
+// side only, and then the verdict, with one sentence per regression.
+func (r *Result) WriteText(w io.Writer) error {
+	p := &printer{w: w}
+	repeated := r.Base.Repeat > 1 || r.Head.Repeat > 1
+	if repeated {
+		p.printf("medians of %d base and %d head runs; a change over its threshold is noise when the runs' min–max ranges overlap\n",
+			max(r.Base.Repeat, 1), max(r.Head.Repeat, 1))
+	}
+	tw := tabwriter.NewWriter(p, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tBENCHMARK\tMETRIC\tBASE\tHEAD\tCHANGE\tTHRESHOLD\tVERDICT")
+	for _, row := range r.Rows {
+		for _, d := range row.Diffs {
+			base, head := FormatValue(d.Metric, d.Base.Median), FormatValue(d.Metric, d.Head.Median)
+			if d.Base.Spread() {
+				base += " (" + rangeText(d.Metric, d.Base.Min, d.Base.Max) + ")"
+			}
+			if d.Head.Spread() {
+				head += " (" + rangeText(d.Metric, d.Head.Min, d.Head.Max) + ")"
+			}
+			change := "="
+			if d.Delta() != 0 {
+				change = Marker(d) + " " + FormatDelta(d)
+			}
+			verdict := d.Verdict.String()
+			if row.Incomplete != "" {
+				verdict = "not judged (incomplete)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Target, row.URI, d.Metric, base, head, change, d.Threshold, verdict)
+		}
+	}
+	tw.Flush()
+	for _, row := range r.Rows {
+		if row.Incomplete != "" {
+			p.printf("not judged: %s (target %s): %s\n", row.URI, row.Target, row.Incomplete)
+		}
+	}
+	for _, a := range r.Added {
+		p.printf("added: %s (target %s)\n", a.URI, a.Target)
+	}
+	for _, a := range r.Removed {
+		p.printf("removed: %s (target %s)\n", a.URI, a.Target)
+	}
+	for _, rn := range r.Renamed {
+		p.printf("renamed: %s → %s (target %s; same numbers)\n", rn.From, rn.To, rn.Target)
+	}
+	for _, e := range r.Environment {
+		p.printf("note: the environments differ: %s\n", e)
+	}
+	regressions := r.Regressions()
+	if len(regressions) == 0 {
+		p.printf("ok: %s within thresholds (%s)\n", Plural(len(r.Rows), "benchmark"), thresholdsText(r.Thresholds))
+	} else {
+		p.printf("FAIL: %s over thresholds:\n", Plural(len(regressions), "regression"))
+		for _, rd := range regressions {
+			p.printf("  %s\n", Explain(rd))
+		}
+	}
+	if p.err != nil {
+		return fmt.Errorf("write comparison: %w", p.err)
+	}
+	return nil
+}
+
+// Explain says in one sentence why a metric is a regression.
+func Explain(rd RowDiff) string {
+	d := rd.Diff
+	what := map[threshold.Metric]string{
+		threshold.Peak: "peak heap", threshold.Total: "bytes allocated",
+		threshold.Count: "allocation count", threshold.Leaked: "leaked bytes",
+	}[d.Metric]
+	median := ""
+	if d.Base.N > 1 || d.Head.N > 1 {
+		median = "median "
+	}
+	return fmt.Sprintf("%s (target %s): %s%s grew from %s to %s, %s, over the %s",
+		rd.Row.URI, rd.Row.Target, median, what,
+		FormatValue(d.Metric, d.Base.Median), FormatValue(d.Metric, d.Head.Median),
+		FormatDelta(d), d.Threshold.Describe(d.Metric))
+}
+
+func rangeText(m threshold.Metric, lo, hi float64) string {
+	if m.IsBytes() {
+		return bytesize.FormatRange(lo, hi)
+	}
+	return FormatValue(m, lo) + "–" + FormatValue(m, hi)
+}
+
+func thresholdsText(set threshold.Set) string {
+	parts := make([]string, 0, len(threshold.Metrics))
+	for _, m := range threshold.Metrics {
+		parts = append(parts, fmt.Sprintf("%s %s", m, set[m]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) Write(b []byte) (int, error) {
+	if p.err != nil {
+		return 0, p.err
+	}
+	n, err := p.w.Write(b)
+	p.err = err
+	return n, err
+}
+
+func (p *printer) printf(format string, args ...any) { fmt.Fprintf(p, format, args...) }
+
+// Plural renders "1 regression", "2 regressions".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

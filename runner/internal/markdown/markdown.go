@@ -1,0 +1,173 @@
+package markdown
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"memtally.dev/runner/internal/bytesize"
+	"memtally.dev/runner/internal/compare"
+	"memtally.dev/runner/internal/results"
+	"memtally.dev/runner/internal/stats"
+	"memtally.dev/runner/internal/threshold"
+)
+
+// Write prints run as Markdown. cmp, when not nil, is the run compared
+// with a baseline, and adds the change column and the verdict.
+func Write(w io.Writer, run *results.Run, cmp *compare.Result) error {
+	p := &printer{w: w}
+	p.printf("## memtally: memory per benchmark\n\n")
+	if run.Repeat > 1 {
+		p.printf("Each number is the median of %d runs, with the min–max range where the runs differ.\n\n", run.Repeat)
+	}
+	if !run.Complete {
+		p.printf("> [!WARNING]\n> The run did not complete; these are the results so far.\n\n")
+	}
+	groups := results.Groups(run)
+	var notes []string
+	for i := 0; i < len(groups); {
+		target := groups[i].Target
+		p.printf("### Target `%s`\n\n", target)
+		p.printf("| Benchmark | Peak | Total | Allocations | Avg size | Leaked | Status |")
+		if cmp != nil {
+			p.printf(" vs baseline |")
+		}
+		p.printf("\n|---|---:|---:|---:|---:|---:|---|")
+		if cmp != nil {
+			p.printf("---|")
+		}
+		p.printf("\n")
+		for ; i < len(groups) && groups[i].Target == target; i++ {
+			g := groups[i]
+			status, reason := g.Status()
+			if reason != "" {
+				notes = append(notes, fmt.Sprintf("%s `%s`: %s", status, g.URI, reason))
+				status = fmt.Sprintf("⚠️ %s [%d]", status, len(notes))
+			}
+			p.printf("| `%s` | %s | %s | %s | %s | %s | %s |",
+				escape(g.URI),
+				size(g.Summary(threshold.Peak)), size(g.Summary(threshold.Total)),
+				count(g.Summary(threshold.Count)), size(g.AvgSummary()),
+				size(g.Summary(threshold.Leaked)), status)
+			if cmp != nil {
+				p.printf(" %s |", changes(cmp, g))
+			}
+			p.printf("\n")
+		}
+		p.printf("\n")
+	}
+	for i, n := range notes {
+		p.printf("%d. %s\n", i+1, escape(n))
+	}
+	if len(notes) > 0 {
+		p.printf("\n")
+	}
+	failed := false
+	for _, t := range run.Targets {
+		if t.Status != results.StatusOK {
+			p.printf("- target `%s` %s: %s\n", t.Name, t.Status, escape(t.Reason))
+			failed = true
+		}
+	}
+	if failed && cmp != nil {
+		p.printf("\n")
+	}
+	if cmp != nil {
+		verdict(p, cmp)
+	}
+	if p.err != nil {
+		return fmt.Errorf("write markdown: %w", p.err)
+	}
+	return nil
+}
+
+func changes(cmp *compare.Result, g results.Group) string {
+	for _, rn := range cmp.Renamed {
+		if rn.Target == g.Target && rn.To == g.URI {
+			return fmt.Sprintf("renamed from `%s`", escape(rn.From))
+		}
+	}
+	row, ok := cmp.Find(g.Target, g.URI)
+	if !ok {
+		return "new"
+	}
+	var parts []string
+	for _, d := range row.Diffs {
+		if d.Delta() == 0 {
+			continue
+		}
+		part := fmt.Sprintf("%s %s %s", d.Metric, compare.Marker(d), change(d))
+		switch d.Verdict {
+		case compare.Regression:
+			part = "**" + part + "** ❌"
+		case compare.Noise:
+			part += " (~ noise)"
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) == 0 {
+		return "="
+	}
+	return strings.Join(parts, "<br>")
+}
+
+func change(d compare.Diff) string {
+	if p := d.Percent(); !math.IsNaN(p) {
+		return fmt.Sprintf("%+.1f%%", p)
+	}
+	return "+" + compare.FormatValue(d.Metric, d.Delta())
+}
+
+func verdict(p *printer, cmp *compare.Result) {
+	for _, r := range cmp.Removed {
+		p.printf("- removed: `%s` (target `%s`)\n", escape(r.URI), r.Target)
+	}
+	for _, e := range cmp.Environment {
+		p.printf("- note: the environments differ: %s\n", escape(e))
+	}
+	// A list just printed needs a blank line before the paragraph.
+	gap := ""
+	if len(cmp.Removed)+len(cmp.Environment) > 0 {
+		gap = "\n"
+	}
+	regressions := cmp.Regressions()
+	if len(regressions) == 0 {
+		p.printf("%s**No regression** against the baseline.\n", gap)
+		return
+	}
+	p.printf("%s**%s** against the baseline:\n\n", gap, compare.Plural(len(regressions), "regression"))
+	for _, rd := range regressions {
+		p.printf("- %s\n", escape(compare.Explain(rd)))
+	}
+}
+
+func size(s stats.Summary) string {
+	cell := bytesize.FormatFloat(s.Median)
+	if s.Spread() {
+		cell += " (" + bytesize.FormatRange(s.Min, s.Max) + ")"
+	}
+	return cell
+}
+
+func count(s stats.Summary) string {
+	cell := fmt.Sprintf("%.0f", s.Median)
+	if s.Spread() {
+		cell += fmt.Sprintf(" (%.0f–%.0f)", s.Min, s.Max)
+	}
+	return cell
+}
+
+// escape keeps a cell's text from ending the cell.
+func escape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}

@@ -1,0 +1,300 @@
+package report
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"memtally.dev/runner/internal/bytesize"
+	"memtally.dev/runner/internal/compare"
+	"memtally.dev/runner/internal/results"
+	"memtally.dev/runner/internal/stats"
+	"memtally.dev/runner/internal/threshold"
+)
+
+// FileName is the report inside a run's output directory, next to
+// results.json.
+const FileName = "report.html"
+
+var (
+	//go:embed uplot/uPlot.iife.min.js
+	uplotJS string
+	//go:embed uplot/uPlot.min.css
+	uplotCSS string
+	//go:embed uplot/LICENSE
+	uplotLicense string
+	//go:embed report.html.tmpl
+	pageTemplate string
+	//go:embed report.js
+	reportJS string
+)
+
+var page = template.Must(template.New("report").Parse(pageTemplate))
+
+// View is what the page shows. The page's script reads it as JSON.
+type View struct {
+	Title       string      `json:"title"`
+	StartedAt   string      `json:"started_at"`
+	Complete    bool        `json:"complete"`
+	Repeat      int         `json:"repeat"`
+	Runner      string      `json:"runner"`
+	Environment []string    `json:"environment"`
+	Baseline    bool        `json:"baseline"`
+	Verdict     []string    `json:"verdict"`
+	Benchmarks  []Benchmark `json:"benchmarks"`
+	Failures    []string    `json:"failures"`
+}
+
+// Benchmark is one row of the table and its chart. Under --repeat the
+// numbers are medians, and the chart shows the run whose peak is the
+// median's.
+type Benchmark struct {
+	ID       string   `json:"id"`
+	Target   string   `json:"target"`
+	URI      string   `json:"uri"`
+	Runs     int      `json:"runs"`
+	Peak     Number   `json:"peak"`
+	Total    Number   `json:"total"`
+	Count    Number   `json:"count"`
+	Avg      Number   `json:"avg"`
+	Leaked   Number   `json:"leaked"`
+	Status   string   `json:"status"`
+	Reason   string   `json:"reason,omitempty"`
+	Change   string   `json:"change,omitempty"`
+	Regress  bool     `json:"regress,omitempty"`
+	Series   []Series `json:"series"`
+	WindowNS uint64   `json:"window_ns"`
+}
+
+// Number is a sample of a metric, with its text.
+type Number struct {
+	Value float64 `json:"value"`
+	Text  string  `json:"text"`
+}
+
+// Series is one line of a chart: bytes over nanoseconds since the window
+// opened. Native is the malloc heap the probes measured; further series,
+// such as the V8 heap that the JS integrations measure (js_heap), are drawn
+// beside it, each on the same time axis, whenever a benchmark carries them.
+// results.json has no such series yet, so today every chart has one line.
+type Series struct {
+	Name   string      `json:"name"`
+	Points [][2]uint64 `json:"points"`
+	// Peak is the first point at the series' maximum, marked on the chart.
+	Peak [2]uint64 `json:"peak"`
+}
+
+// FromRun builds the view of run; cmp, when not nil, adds the comparison
+// with a baseline.
+func FromRun(run *results.Run, cmp *compare.Result) View {
+	v := View{
+		Title:      "memtally report",
+		StartedAt:  run.StartedAt.Format("2006-01-02 15:04:05 UTC"),
+		Complete:   run.Complete,
+		Repeat:     max(run.Repeat, 1),
+		Runner:     run.Runner.Version,
+		Baseline:   cmp != nil,
+		Benchmarks: []Benchmark{},
+		Failures:   []string{},
+	}
+	env := run.Environment
+	v.Environment = append(v.Environment, fmt.Sprintf("%s/%s, kernel %s", env.OS, env.Arch, env.Kernel))
+	if env.CPU.Model != "" {
+		v.Environment = append(v.Environment, fmt.Sprintf("%s, %d logical CPUs", env.CPU.Model, env.CPU.LogicalCPUs))
+	}
+	for _, in := range env.Integrations {
+		v.Environment = append(v.Environment, fmt.Sprintf("integration %s %s", in.Name, in.Version))
+	}
+	for _, a := range env.Allocators {
+		v.Environment = append(v.Environment, fmt.Sprintf("allocator %s (%s)", a.Path, strings.Join(a.Families, ", ")))
+	}
+	for i, g := range results.Groups(run) {
+		status, reason := g.Status()
+		b := Benchmark{
+			ID: fmt.Sprintf("b%d", i), Target: g.Target, URI: g.URI, Runs: len(g.Runs),
+			Peak:   size(g.Summary(threshold.Peak)),
+			Total:  size(g.Summary(threshold.Total)),
+			Count:  count(g.Summary(threshold.Count)),
+			Avg:    size(g.AvgSummary()),
+			Leaked: size(g.Summary(threshold.Leaked)),
+			Status: status, Reason: reason,
+		}
+		shown := representative(g)
+		b.WindowNS = shown.StopNS - shown.StartNS
+		b.Series = []Series{native(shown)}
+		if cmp != nil {
+			b.Change, b.Regress = change(cmp, g)
+		}
+		v.Benchmarks = append(v.Benchmarks, b)
+	}
+	for _, t := range run.Targets {
+		if t.Status != results.StatusOK {
+			v.Failures = append(v.Failures, fmt.Sprintf("target %s %s: %s", t.Name, t.Status, t.Reason))
+		}
+	}
+	if cmp != nil {
+		for _, rd := range cmp.Regressions() {
+			v.Verdict = append(v.Verdict, compare.Explain(rd))
+		}
+		for _, r := range cmp.Removed {
+			v.Verdict = append(v.Verdict, fmt.Sprintf("removed since the baseline: %s (target %s)", r.URI, r.Target))
+		}
+	}
+	return v
+}
+
+// representative is the window whose peak is closest to the median peak.
+func representative(g results.Group) results.Benchmark {
+	median := g.Summary(threshold.Peak).Median
+	best := g.Runs[0]
+	for _, b := range g.Runs[1:] {
+		if abs(float64(b.PeakBytes)-median) < abs(float64(best.PeakBytes)-median) {
+			best = b
+		}
+	}
+	return best
+}
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}
+
+func native(b results.Benchmark) Series {
+	s := Series{Name: "native heap (malloc)", Points: make([][2]uint64, 0, len(b.Timeline)+1)}
+	for _, p := range b.Timeline {
+		s.Points = append(s.Points, [2]uint64{p.TNS, p.LiveBytes})
+	}
+	// The timeline ends at the last event; extend it to the window's end
+	// so that the chart spans the whole window.
+	if end := b.StopNS - b.StartNS; b.StopNS > b.StartNS && (len(s.Points) == 0 || s.Points[len(s.Points)-1][0] < end) {
+		last := uint64(0)
+		if len(s.Points) > 0 {
+			last = s.Points[len(s.Points)-1][1]
+		}
+		s.Points = append(s.Points, [2]uint64{end, last})
+	}
+	s.Peak = PeakOf(s.Points)
+	return s
+}
+
+// PeakOf returns the first point at the maximum.
+func PeakOf(points [][2]uint64) [2]uint64 {
+	var peak [2]uint64
+	for _, p := range points {
+		if p[1] > peak[1] {
+			peak = p
+		}
+	}
+	return peak
+}
+
+func change(cmp *compare.Result, g results.Group) (string, bool) {
+	for _, rn := range cmp.Renamed {
+		if rn.Target == g.Target && rn.To == g.URI {
+			return "renamed from " + rn.From, false
+		}
+	}
+	row, ok := cmp.Find(g.Target, g.URI)
+	if !ok {
+		return "new", false
+	}
+	var parts []string
+	regress := false
+	for _, d := range row.Diffs {
+		if d.Delta() == 0 {
+			continue
+		}
+		part := fmt.Sprintf("%s %s %s", d.Metric, compare.Marker(d), compare.FormatDelta(d))
+		if d.Verdict == compare.Regression {
+			part += " (over " + d.Threshold.String() + ")"
+			regress = true
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) == 0 {
+		return "=", false
+	}
+	sort.Strings(parts)
+	text := parts[0]
+	for _, p := range parts[1:] {
+		text += "; " + p
+	}
+	return text, regress
+}
+
+func size(s stats.Summary) Number {
+	text := bytesize.FormatFloat(s.Median)
+	if s.Spread() {
+		text += " (" + bytesize.FormatRange(s.Min, s.Max) + ")"
+	}
+	return Number{Value: s.Median, Text: text}
+}
+
+func count(s stats.Summary) Number {
+	text := fmt.Sprintf("%.0f", s.Median)
+	if s.Spread() {
+		text += fmt.Sprintf(" (%.0f–%.0f)", s.Min, s.Max)
+	}
+	return Number{Value: s.Median, Text: text}
+}
+
+// Render writes the page of v.
+func Render(w io.Writer, v View) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	// json.Marshal escapes <, > and &, so the data cannot close its
+	// script element.
+	err = page.Execute(w, map[string]any{
+		"Title":        v.Title,
+		"Data":         template.JS(data),
+		"UplotJS":      template.JS(uplotJS),
+		"UplotCSS":     template.CSS(uplotCSS),
+		"UplotLicense": uplotLicense,
+		"ReportJS":     template.JS(reportJS),
+	})
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// Write stores the report of run as dir/report.html, through a temporary
+// file and a rename like results.json.
+func Write(dir string, run *results.Run, cmp *compare.Result) error {
+	var buf bytes.Buffer
+	if err := Render(&buf, FromRun(run, cmp)); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+FileName+".*")
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, FileName)); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}

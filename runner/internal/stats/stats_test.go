@@ -1,0 +1,32 @@
+package stats
+
+import "testing"
+
+func TestOf(t *testing.T) {
+	for _, tc := range []struct {
+		in   []float64
+		want Summary
+	}{
+		{nil, Summary{}},
+		{[]float64{7}, Summary{N: 1, Median: 7, Min: 7, Max: 7}},
+		{[]float64{3, 1, 2}, Summary{N: 3, Median: 2, Min: 1, Max: 3}},
+		{[]float64{4, 1, 2, 100}, Summary{N: 4, Median: 3, Min: 1, Max: 100}},
+	} {
+		if got := Of(tc.in); got != tc.want {
+			t.Errorf("Of(%v) = %+v, want %+v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestOverlaps(t *testing.T) {
+	a := Of([]float64{10, 12})
+	if !a.Overlaps(Of([]float64{12, 15})) || !a.Overlaps(Of([]float64{11})) {
+		t.Error("touching or nested ranges must overlap")
+	}
+	if a.Overlaps(Of([]float64{13, 15})) || Of([]float64{5}).Overlaps(Of([]float64{6})) {
+		t.Error("disjoint ranges must not overlap")
+	}
+	if !Of([]float64{1, 2}).Spread() || Of([]float64{2, 2}).Spread() {
+		t.Error("Spread")
+	}
+}
