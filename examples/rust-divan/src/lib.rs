@@ -1,0 +1,29 @@
+//! A small library whose functions allocate in known ways, with memory
+//! benchmarks in `benches/`.
+
+pub mod probe;
+
+/// A vector with room for `n` values: one allocation of `8 * n` bytes.
+pub fn vec_u64(n: usize) -> Vec<u64> {
+    Vec::with_capacity(n)
+}
+
+/// A string grown one character at a time to `len` bytes, through the
+/// standard library's doubling (8, 16, 32, ... bytes).
+pub fn string_of_len(len: usize) -> String {
+    let mut s = String::new();
+    for _ in 0..len {
+        s.push('x');
+    }
+    s
+}
+
+/// A page that is never freed.
+pub fn leak_page() -> &'static mut [u8; 4096] {
+    Box::leak(Box::new([0u8; 4096]))
+}
+
+/// The sum of `values`.
+pub fn sum(values: &[u64]) -> u64 {
+    values.iter().sum()
+}

@@ -1,0 +1,155 @@
+use std::path::Path;
+use std::time::Duration;
+
+use memtally::Harness;
+use real_criterion::measurement::{Measurement, WallTime};
+use real_criterion::profiler::Profiler;
+use real_criterion::{BenchmarkFilter, PlottingBackend};
+
+use crate::group::BenchmarkGroup;
+use crate::id::BenchmarkId;
+use crate::once;
+use crate::Bencher;
+
+/// The benchmark manager, as criterion's `Criterion`: it holds a real one and
+/// forwards to it, unless the process runs under the memtally runner.
+pub struct Criterion<M: Measurement = WallTime> {
+    real: real_criterion::Criterion<M>,
+    harness: Option<Harness>,
+}
+
+impl Default for Criterion {
+    fn default() -> Self {
+        Criterion {
+            real: real_criterion::Criterion::default(),
+            harness: once::harness(),
+        }
+    }
+}
+
+macro_rules! forward_builder {
+    ($( $(#[$attr:meta])* fn $name:ident($($arg:ident: $ty:ty),*); )*) => {
+        $(
+            $(#[$attr])*
+            pub fn $name(self, $($arg: $ty),*) -> Self {
+                Criterion { real: self.real.$name($($arg),*), harness: self.harness }
+            }
+        )*
+    };
+}
+
+impl<M: Measurement + 'static> Criterion<M> {
+    forward_builder! {
+        fn sample_size(n: usize);
+        fn warm_up_time(dur: Duration);
+        fn measurement_time(dur: Duration);
+        fn nresamples(n: usize);
+        fn noise_threshold(threshold: f64);
+        fn confidence_level(cl: f64);
+        fn significance_level(sl: f64);
+        fn with_plots();
+        fn without_plots();
+        fn save_baseline(baseline: String);
+        fn retain_baseline(baseline: String, strict: bool);
+        fn with_benchmark_filter(filter: BenchmarkFilter);
+        fn with_output_color(enabled: bool);
+        fn output_directory(path: &Path);
+        fn profile_time(profile_time: Option<Duration>);
+        fn plotting_backend(backend: PlottingBackend);
+    }
+
+    /// Filters benchmarks by a regular expression, as criterion does.
+    pub fn with_filter<S: Into<String>>(self, filter: S) -> Self {
+        Criterion {
+            real: self.real.with_filter(filter),
+            harness: self.harness,
+        }
+    }
+
+    /// Switches to another measurement.
+    pub fn with_measurement<M2: Measurement>(self, m: M2) -> Criterion<M2> {
+        Criterion {
+            real: self.real.with_measurement(m),
+            harness: self.harness,
+        }
+    }
+
+    /// Installs a profiler.
+    pub fn with_profiler<P: Profiler + 'static>(self, p: P) -> Self {
+        Criterion {
+            real: self.real.with_profiler(p),
+            harness: self.harness,
+        }
+    }
+
+    /// Reads criterion's command-line options. Under the runner too, so that
+    /// options stay validated the same way.
+    #[must_use]
+    pub fn configure_from_args(self) -> Self {
+        Criterion {
+            real: self.real.configure_from_args(),
+            harness: self.harness,
+        }
+    }
+
+    /// Prints criterion's closing summary; under the runner there is none.
+    pub fn final_summary(&self) {
+        if self.harness.is_none() {
+            self.real.final_summary();
+        }
+    }
+
+    /// Opens a benchmark group.
+    pub fn benchmark_group<S: Into<String>>(&mut self, group_name: S) -> BenchmarkGroup<'_, M> {
+        match self.harness {
+            Some(h) => BenchmarkGroup::once(h, group_name.into()),
+            None => BenchmarkGroup::real(self.real.benchmark_group(group_name)),
+        }
+    }
+
+    /// Benchmarks `f` under the name `id`.
+    pub fn bench_function<F>(&mut self, id: &str, mut f: F) -> &mut Self
+    where
+        F: FnMut(&mut Bencher<'_, M>),
+    {
+        match self.harness {
+            Some(h) => {
+                let uri = format!("{}::{id}", once::bench_file());
+                f(&mut Bencher::once(h, &uri));
+            }
+            None => {
+                self.real.bench_function(id, |b| f(&mut Bencher::real(b)));
+            }
+        }
+        self
+    }
+
+    /// Benchmarks `f` with `input`; `id` needs a function name, which becomes
+    /// the group, as in criterion.
+    pub fn bench_with_input<F, I>(&mut self, id: BenchmarkId, input: &I, mut f: F) -> &mut Self
+    where
+        F: FnMut(&mut Bencher<'_, M>, &I),
+    {
+        match self.harness {
+            Some(h) => {
+                let uri = format!("{}{}", once::bench_file(), id.uri_suffix());
+                f(&mut Bencher::once(h, &uri), input);
+            }
+            None => {
+                // Criterion makes the function name the group, as the URI does.
+                let Some(function) = id.function.clone() else {
+                    panic!(
+                        "Cannot use BenchmarkId::from_parameter with Criterion::bench_with_input"
+                    );
+                };
+                let parameter = id.parameter.clone().unwrap_or_default();
+                self.real.bench_with_input(
+                    real_criterion::BenchmarkId::new(function, parameter),
+                    input,
+                    |b, i| f(&mut Bencher::real(b), i),
+                );
+            }
+        }
+        self
+    }
+}

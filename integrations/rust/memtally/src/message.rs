@@ -1,0 +1,50 @@
+/// The newest protocol version this client speaks.
+pub const VERSION: u32 = 1;
+/// The oldest protocol version this client speaks.
+pub const MIN_VERSION: u32 = 1;
+/// The only measurement mode of version 1.
+pub const MODE_MEMORY: &str = "memory";
+
+/// One protocol message (SPEC.md section 5). Strings borrow from the buffer
+/// they were decoded from, so decoding a reply allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Message<'a> {
+    Hello {
+        version: u32,
+        min_version: u32,
+        integration: &'a str,
+        integration_version: &'a str,
+        pid: u32,
+    },
+    Welcome {
+        version: u32,
+        mode: &'a str,
+    },
+    Start {
+        uri: &'a str,
+    },
+    Stop,
+    Ack,
+    Error {
+        reason: &'a str,
+    },
+    Marker {
+        name: &'a str,
+        timestamp: u64,
+    },
+}
+
+impl Message<'_> {
+    /// The value of the message's `kind` key.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::Hello { .. } => "hello",
+            Message::Welcome { .. } => "welcome",
+            Message::Start { .. } => "start",
+            Message::Stop => "stop",
+            Message::Ack => "ack",
+            Message::Error { .. } => "error",
+            Message::Marker { .. } => "marker",
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The process-wide connection that harness integrations share.
+
+use std::sync::{Mutex, OnceLock};
+
+use crate::client::Client;
+
+/// Names the ctl FIFO (client to runner).
+pub const ENV_CTL_FIFO: &str = "MEMTALLY_CTL_FIFO";
+/// Names the ack FIFO (runner to client).
+pub const ENV_ACK_FIFO: &str = "MEMTALLY_ACK_FIFO";
+/// The measurement mode the runner asks for.
+pub const ENV_MODE: &str = "MEMTALLY_MODE";
+
+/// Reports whether the environment names a runner's FIFOs (SPEC.md 2.1). It
+/// reads two variables and touches nothing else.
+pub fn under_runner() -> bool {
+    let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    set(ENV_CTL_FIFO) && set(ENV_ACK_FIFO)
+}
+
+static SESSION: OnceLock<Option<Mutex<Client>>> = OnceLock::new();
+
+/// Returns the process's session with the runner, connecting on the first
+/// call as `integration` at `version`. It is `None` outside the runner, and
+/// when connecting failed (after one warning on stderr); the caller then
+/// behaves as the plain harness. Later calls return the first call's answer,
+/// whatever they pass.
+pub fn session(integration: &str, version: &str) -> Option<&'static Mutex<Client>> {
+    SESSION
+        .get_or_init(|| {
+            if !under_runner() {
+                return None;
+            }
+            match Client::from_env(integration, version) {
+                Ok(client) => Some(Mutex::new(client)),
+                Err(err) => {
+                    if !err.is_no_runner() {
+                        eprintln!("memtally: {err}; running as the plain harness");
+                    }
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+/// Brackets benchmark bodies with start and stop on a process's session.
+#[derive(Clone, Copy)]
+pub struct Harness {
+    client: &'static Mutex<Client>,
+}
+
+impl Harness {
+    /// The harness of this process's session, or `None` when the process runs
+    /// as the plain harness (see [`session`]).
+    pub fn connect(integration: &str, version: &str) -> Option<Harness> {
+        session(integration, version).map(|client| Harness { client })
+    }
+
+    /// Runs `body` once inside the window of `uri` and returns its output, for
+    /// the caller to drop inside or outside the window as its harness does.
+    /// A failure is reported once on stderr, when the runner is found gone;
+    /// the body runs regardless, so the harness goes on.
+    pub fn run<O>(&self, uri: &str, body: impl FnOnce() -> O) -> O {
+        let mut client = self.client.lock().unwrap_or_else(|e| e.into_inner());
+        let started = match client.start(uri) {
+            Ok(()) => true,
+            Err(err) => {
+                warn(&err);
+                false
+            }
+        };
+        let out = body();
+        if started {
+            if let Err(err) = client.stop() {
+                warn(&err);
+            }
+        }
+        out
+    }
+}
+
+fn warn(err: &crate::ClientError) {
+    // The failure that closed the connection was reported already.
+    if !matches!(err, crate::ClientError::Closed) {
+        eprintln!("memtally: {err}");
+    }
+}
