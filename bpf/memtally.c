@@ -80,6 +80,8 @@ enum mark_op {
 	MARK_BEGIN = 1, // enable emission, then mark
 	MARK_END = 2,   // disable emission, then mark
 	MARK_ARM = 3,   // enable emission at the next exec of arm_tgid
+	MARK_PAUSE = 4, // mark only: userspace stops counting new blocks
+	MARK_RESUME = 5, // mark only: userspace counts new blocks again
 };
 
 struct state {
@@ -586,7 +588,9 @@ int memtally_mark(__u64 *ctx)
 		return 2;
 	e->ts = bpf_ktime_get_ns();
 	e->addr = 0;
-	e->size = 0;
+	// The op, so that userspace tells pauses and resumes from the marks
+	// that wait for End.
+	e->size = op;
 	e->old = 0;
 	e->tgid = 0;
 	e->tid = 0;

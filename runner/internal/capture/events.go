@@ -87,6 +87,18 @@ func (t *Tracer) handle(e *memtallyEvent) {
 			t.window(e.Ts)
 			return
 		}
+		switch memtallyMarkOp(e.Size) {
+		case memtallyMarkOpMARK_PAUSE:
+			if w := t.window(e.Ts); w != nil {
+				w.Pause()
+			}
+			return
+		case memtallyMarkOpMARK_RESUME:
+			if w := t.window(e.Ts); w != nil {
+				w.Resume()
+			}
+			return
+		}
 		// An End mark: nothing of the window can follow it.
 		if ch, ok := t.waiters[e.Seq]; ok && e.Seq != 0 {
 			delete(t.waiters, e.Seq)

@@ -90,9 +90,11 @@ const (
 type memtallyMarkOp uint32
 
 const (
-	memtallyMarkOpMARK_BEGIN memtallyMarkOp = 1
-	memtallyMarkOpMARK_END   memtallyMarkOp = 2
-	memtallyMarkOpMARK_ARM   memtallyMarkOp = 3
+	memtallyMarkOpMARK_BEGIN  memtallyMarkOp = 1
+	memtallyMarkOpMARK_END    memtallyMarkOp = 2
+	memtallyMarkOpMARK_ARM    memtallyMarkOp = 3
+	memtallyMarkOpMARK_PAUSE  memtallyMarkOp = 4
+	memtallyMarkOpMARK_RESUME memtallyMarkOp = 5
 )
 
 type memtallyState struct {

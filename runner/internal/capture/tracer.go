@@ -224,6 +224,21 @@ func (t *Tracer) BeginAtExec(pid int) error {
 	return t.mark(memtallyMarkOpMARK_ARM, 0, uint32(pid))
 }
 
+// Pause stops counting the allocations of the open window until Resume,
+// for a region of the benchmark that its harness excludes, such as the
+// set-up between google-benchmark's PauseTiming and ResumeTiming. The
+// window's blocks freed meanwhile are still released. When Pause returns,
+// no later allocation counts.
+func (t *Tracer) Pause() error {
+	return t.mark(memtallyMarkOpMARK_PAUSE, 0, 0)
+}
+
+// Resume counts allocations again after Pause. When it returns, every
+// later allocation counts.
+func (t *Tracer) Resume() error {
+	return t.mark(memtallyMarkOpMARK_RESUME, 0, 0)
+}
+
 // TreeExited is closed once every followed process and all their
 // descendants have exited. Following a process after that starts a new
 // tree, with a new channel.

@@ -38,6 +38,10 @@ type Window struct {
 	blocks map[blockKey]uint64
 	m      Metrics
 	tl     timeline
+	paused bool
+	// outside holds the blocks of paused regions, so that releasing one
+	// later is neither counted nor an untracked free.
+	outside map[blockKey]struct{}
 }
 
 // NewWindow starts a window at the monotonic time start, in nanoseconds.
@@ -48,8 +52,24 @@ func NewWindow(start uint64) *Window {
 	return w
 }
 
+// Pause stops counting: until Resume, new blocks are not the window's, and
+// releasing them, then or later, is not counted. The window's own blocks
+// are still released when freed, so a block of the benchmark freed inside
+// a paused region neither leaks nor stays live.
+func (w *Window) Pause() { w.paused = true }
+
+// Resume counts allocations again after Pause.
+func (w *Window) Resume() { w.paused = false }
+
 // Alloc records a new block of size requested bytes at addr in process pid.
 func (w *Window) Alloc(ts uint64, pid uint32, addr, size uint64) {
+	if w.paused {
+		if w.outside == nil {
+			w.outside = make(map[blockKey]struct{})
+		}
+		w.outside[blockKey{pid, addr}] = struct{}{}
+		return
+	}
 	k := blockKey{pid, addr}
 	if old, ok := w.blocks[k]; ok {
 		// The allocator handed out an address the window believes is
@@ -79,6 +99,10 @@ func (w *Window) release(pid uint32, addr uint64) {
 	k := blockKey{pid, addr}
 	size, ok := w.blocks[k]
 	if !ok {
+		if _, set := w.outside[k]; set {
+			delete(w.outside, k)
+			return
+		}
 		w.m.UntrackedFrees++
 		return
 	}
@@ -122,6 +146,11 @@ func (w *Window) Exit(ts uint64, pid uint32) {
 		w.m.LeakedCount++
 		w.m.LeakedBytes += size
 		freed = true
+	}
+	for k := range w.outside {
+		if k.pid == pid {
+			delete(w.outside, k)
+		}
 	}
 	if freed {
 		w.record(ts)

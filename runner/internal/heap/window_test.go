@@ -128,3 +128,23 @@ func TestAddressReused(t *testing.T) {
 		t.Fatalf("got %+v", m)
 	}
 }
+
+func TestPausedRegion(t *testing.T) {
+	w := NewWindow(0)
+	w.Alloc(1, 1, 0x10, 100) // the benchmark's block
+	w.Pause()
+	w.Alloc(2, 1, 0x20, 1000)       // set-up inside the paused region
+	w.Free(3, 1, 0x10)              // the benchmark's block freed while paused
+	w.Realloc(4, 1, 0x20, 0x30, 50) // paused blocks stay out of the window
+	w.Resume()
+	w.Alloc(5, 1, 0x40, 10)
+	w.Free(6, 1, 0x30) // a block of the paused region: not the window's
+	w.Free(7, 1, 0x99) // a block from before the window
+	m := w.Finish(8)
+	want := Metrics{AllocCount: 2, TotalBytes: 110, FreeCount: 1, PeakBytes: 100,
+		LeakedCount: 1, LeakedBytes: 10, UntrackedFrees: 1, AvgAllocBytes: 55}
+	m.Timeline = nil
+	if !reflect.DeepEqual(m, want) {
+		t.Fatalf("got %+v, want %+v", m, want)
+	}
+}
