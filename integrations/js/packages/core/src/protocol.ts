@@ -1,0 +1,99 @@
+// Protocol version 1 as protocol/SPEC.md defines it: its constants, its
+// messages, and the error a codec raises.
+
+export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_MIN_VERSION = 1;
+
+/** The largest payload a frame may carry, not counting its 4-byte header. */
+export const MAX_FRAME_SIZE = 65536;
+
+export const ENV_CTL_FIFO = 'MEMTALLY_CTL_FIFO';
+export const ENV_ACK_FIFO = 'MEMTALLY_ACK_FIFO';
+export const ENV_MODE = 'MEMTALLY_MODE';
+
+export const MODE_MEMORY = 'memory';
+
+export interface Hello {
+  kind: 'hello';
+  version: number;
+  min_version: number;
+  integration: string;
+  integration_version: string;
+  pid: number;
+}
+export interface Welcome {
+  kind: 'welcome';
+  version: number;
+  mode: string;
+}
+export interface Start {
+  kind: 'start';
+  uri: string;
+}
+export interface Stop {
+  kind: 'stop';
+}
+export interface Ack {
+  kind: 'ack';
+}
+export interface ErrorReply {
+  kind: 'error';
+  reason: string;
+}
+export interface Marker {
+  kind: 'marker';
+  name: string;
+  /** CLOCK_MONOTONIC nanoseconds, as process.hrtime.bigint() gives them on Linux. */
+  timestamp: bigint;
+}
+
+export type Message = Hello | Welcome | Start | Stop | Ack | ErrorReply | Marker;
+export type Kind = Message['kind'];
+
+type FieldType = 'str' | 'uint32' | 'uint64';
+
+/** The fields of each kind after "kind", in canonical order (SPEC.md section 5). */
+export const FIELDS: { readonly [K in Kind]: ReadonlyArray<readonly [string, FieldType]> } = {
+  hello: [
+    ['version', 'uint32'],
+    ['min_version', 'uint32'],
+    ['integration', 'str'],
+    ['integration_version', 'str'],
+    ['pid', 'uint32'],
+  ],
+  welcome: [
+    ['version', 'uint32'],
+    ['mode', 'str'],
+  ],
+  start: [['uri', 'str']],
+  stop: [],
+  ack: [],
+  error: [['reason', 'str']],
+  marker: [
+    ['name', 'str'],
+    ['timestamp', 'uint64'],
+  ],
+};
+
+/** Fields that must not be empty strings. */
+export const NON_EMPTY: ReadonlySet<string> = new Set(['start.uri', 'marker.name']);
+
+export const UINT32_MAX = 0xffff_ffff;
+export const UINT64_MAX = 0xffff_ffff_ffff_ffffn;
+
+export type ErrorCategory = 'truncated' | 'too_large' | 'malformed' | 'unknown_kind';
+
+/** A frame or payload that breaks SPEC.md sections 3 and 4, or a message an encoder refuses. */
+export class ProtocolError extends Error {
+  readonly category: ErrorCategory;
+
+  constructor(category: ErrorCategory, message: string) {
+    super(`${category}: ${message}`);
+    this.name = 'ProtocolError';
+    this.category = category;
+  }
+}
+
+export function isKind(s: string): s is Kind {
+  return Object.prototype.hasOwnProperty.call(FIELDS, s);
+}

@@ -1,0 +1,189 @@
+// One connection per process, shared by every integration and every copy of
+// this package loaded in it (ESM and CommonJS builds alike): a second hello
+// from the same pid would restart the runner's session.
+import { setFlagsFromString } from 'node:v8';
+
+import { encodeFrame } from './codec.js';
+import { Client, RemoteError } from './client.js';
+import { NoRunnerError } from './fifo.js';
+import { HeapProbe, type JsHeap, usedHeap } from './heap.js';
+import { ENV_ACK_FIFO, ENV_CTL_FIFO } from './protocol.js';
+
+/** What the integration knows of one benchmark after its run. */
+export interface BenchmarkRecord {
+  uri: string;
+  /**
+   * ok: measured; error: measured, but the body threw (error holds it);
+   * unmeasured: the runner went away, the body ran once without a window.
+   */
+  status: 'ok' | 'error' | 'unmeasured';
+  error?: unknown;
+  /** The V8 heap around the run; absent when unmeasured. */
+  js_heap?: JsHeap;
+}
+
+const KEY = Symbol.for('memtally.session');
+const REHEARSALS = 8;
+
+function noop(): void {}
+
+interface Slot {
+  session: Session | null;
+}
+
+/** True when the environment names both FIFOs (SPEC.md 2.1). Reads two variables, nothing else. */
+export function underRunner(): boolean {
+  return !!process.env[ENV_CTL_FIFO] && !!process.env[ENV_ACK_FIFO];
+}
+
+function warn(message: string): void {
+  process.emitWarning(`${message}; running as the plain harness`, { code: 'MEMTALLY' });
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
+}
+
+export class Session {
+  /** Every benchmark run in this process so far, in order. */
+  readonly records: BenchmarkRecord[] = [];
+  private client: Client | null;
+  private rehearsing = false;
+
+  constructor(client: Client) {
+    this.client = client;
+    this.rehearse();
+  }
+
+  /**
+   * Runs measure() on an empty body without the runner a few times, so that
+   * V8 compiles and warms up the code a window runs before the first one
+   * (the client warms up its requests likewise): otherwise each of the
+   * first windows would carry a few hundred allocations of the compiler.
+   */
+  private rehearse(): void {
+    this.rehearsing = true;
+    try {
+      for (let i = 0; i < REHEARSALS; i++) this.measure('memtally.rehearsal', noop);
+    } finally {
+      this.rehearsing = false;
+    }
+  }
+
+  /** Whether the runner still listens. */
+  get connected(): boolean {
+    return this.client !== null;
+  }
+
+  /**
+   * Runs body exactly once inside the window of uri: start is sent and
+   * acked before it, stop right after it returns (or after the promise it
+   * returns settles). Setup belongs before this call, teardown after.
+   * Rejects or throws only for errors of the protocol's own; the body's
+   * errors land in the record.
+   */
+  measure(uri: string, body: () => unknown): BenchmarkRecord | Promise<BenchmarkRecord> {
+    const frame = encodeFrame({ kind: 'start', uri });
+    const record: BenchmarkRecord = { uri, status: 'ok' };
+    const probe = HeapProbe.begin();
+    const open = this.open(frame);
+    const before = usedHeap();
+    let result: unknown;
+    try {
+      result = body();
+    } catch (err) {
+      return this.finish(record, probe, open, before, usedHeap(), err);
+    }
+    if (isThenable(result)) return this.settle(record, probe, open, before, result);
+    return this.finish(record, probe, open, before, usedHeap());
+  }
+
+  private async settle(r: BenchmarkRecord, probe: HeapProbe, open: boolean, before: number, result: PromiseLike<unknown>): Promise<BenchmarkRecord> {
+    try {
+      await result;
+    } catch (err) {
+      return this.finish(r, probe, open, before, usedHeap(), err);
+    }
+    return this.finish(r, probe, open, before, usedHeap());
+  }
+
+  // Called with the body's outcome as soon as it is known. Between start's
+  // ack and the stop frame only two heap reads of ours run, and V8 fills
+  // those in place: no native allocation.
+  private finish(r: BenchmarkRecord, probe: HeapProbe, open: boolean, before: number, used: number, ...thrown: unknown[]): BenchmarkRecord {
+    const closed = open && this.close();
+    const heap = probe.end(before, used);
+    if (!closed) r.status = 'unmeasured';
+    else r.js_heap = heap;
+    if (thrown.length > 0) {
+      r.error = thrown[0];
+      if (r.status === 'ok') r.status = 'error';
+    }
+    if (!this.rehearsing) this.records.push(r);
+    return r;
+  }
+
+  private open(frame: Uint8Array): boolean {
+    if (this.client === null || this.rehearsing) return false;
+    try {
+      this.client.start(frame);
+      return true;
+    } catch (err) {
+      return this.failed(err);
+    }
+  }
+
+  private close(): boolean {
+    if (this.client === null) return false;
+    try {
+      this.client.stop();
+      return true;
+    } catch (err) {
+      return this.failed(err);
+    }
+  }
+
+  /** Warns; drops the connection unless the runner merely refused this request. */
+  private failed(err: unknown): false {
+    warn(`memtally: ${(err as Error).message}`);
+    if (!(err instanceof RemoteError)) {
+      this.client?.close();
+      this.client = null;
+    }
+    return false;
+  }
+}
+
+/**
+ * The process's session with the runner, connecting on first use, or null
+ * outside the runner. Outside the runner it costs two environment reads.
+ */
+export function session(integration: string, integrationVersion: string): Session | null {
+  if (!underRunner()) return null;
+  const g = globalThis as unknown as Record<symbol, Slot | undefined>;
+  const slot = g[KEY];
+  if (slot) return slot.session;
+  let s: Session | null = null;
+  try {
+    s = new Session(
+      Client.connect({
+        ctlPath: process.env[ENV_CTL_FIFO]!,
+        ackPath: process.env[ENV_ACK_FIFO]!,
+        integration,
+        integrationVersion,
+      }),
+    );
+    // V8 compiles a function on its first call, and in memory mode a
+    // benchmark's first call is its only one, inside its window: compiling
+    // an empty body alone took about 15 mallocs and 30 KB there. Eager
+    // compilation moves that to when the benchmark's file is loaded. It
+    // applies to code compiled from here on, so connecting early (the
+    // vitest runner, the tinybench preload) covers the benchmark files.
+    setFlagsFromString('--no-lazy');
+  } catch (err) {
+    // A stale environment with nobody listening is quiet (SPEC.md 2.3).
+    if (!(err instanceof NoRunnerError)) warn(`memtally: ${(err as Error).message}`);
+  }
+  g[KEY] = { session: s };
+  return s;
+}

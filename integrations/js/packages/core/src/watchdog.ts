@@ -1,0 +1,131 @@
+// The reply timeout of SPEC.md 2.5 for blocking reads.
+//
+// Waiting for a reply by polling a non-blocking FIFO costs native
+// allocations on every turn: Node builds an exception for each EAGAIN, and
+// each Atomics.wait sleep allocates too (measured under the runner: about 7
+// and 2.5 mallocs a turn). A start ack is awaited while the runner already
+// tracks, so those turns would land in every window. A read on a blocking
+// descriptor sleeps in the kernel and allocates nothing, but has no
+// timeout: this watchdog, a worker thread, supplies it. When a reply is
+// overdue it writes an error frame into the ack FIFO itself, which ends the
+// blocked read; the client then sees that the watchdog fired.
+//
+// The worker must not run inside a window. Before sending start the client
+// hands the new deadline over and waits until the worker sleeps on it; the
+// worker is not woken by start's ack nor by stop, which it times from that
+// same sleep, and wakes again after stop's ack, once tracking has ended.
+// Only a body longer than the timeout sees the worker wake in its window.
+import { Worker } from 'node:worker_threads';
+
+const ARMED = 0; // sequence number of the latest request sent
+const DONE = 1; // sequence number of the latest reply received
+const FIRED = 2; // 1 once the watchdog has written its frame
+const READY = 3; // 1 once the worker runs its loop
+const TIMING = 4; // the sequence number whose deadline the worker sleeps on
+const SLOTS = 5;
+const STOPPED = -1;
+
+// How long the client waits for the worker to take up a start request
+// before sending it anyway.
+const HANDOVER_MS = 100;
+
+// Runs as a CommonJS script in the worker (eval), so both builds share it.
+const WORKER_SOURCE = `
+const { openSync, writeSync, closeSync, constants } = require('node:fs');
+const { workerData } = require('node:worker_threads');
+const { state, armedAt, ackPath, timeoutMs, frame } = workerData;
+function step(s, at) {
+  const armed = Atomics.load(s, ${ARMED});
+  if (armed === ${STOPPED}) return false;
+  const done = Atomics.load(s, ${DONE});
+  if (done >= armed) {
+    Atomics.wait(s, ${ARMED}, armed);
+    return true;
+  }
+  const left = at[0] + timeoutMs - Date.now();
+  if (left > 0) {
+    Atomics.store(s, ${TIMING}, armed);
+    Atomics.notify(s, ${TIMING});
+    Atomics.wait(s, ${DONE}, done, left);
+    return true;
+  }
+  Atomics.store(s, ${FIRED}, 1);
+  try {
+    const fd = openSync(ackPath, constants.O_WRONLY | constants.O_NONBLOCK);
+    writeSync(fd, frame);
+    closeSync(fd);
+  } catch {}
+  return false;
+}
+Atomics.store(state, ${READY}, 1);
+Atomics.notify(state, ${READY});
+while (step(state, armedAt));
+`;
+
+export class Watchdog {
+  private readonly state = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
+  private readonly armedAt = new Float64Array(new SharedArrayBuffer(8));
+  private readonly worker: Worker;
+  private seq = 0;
+
+  constructor(ackPath: string, timeoutMs: number, frame: Uint8Array) {
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { state: this.state, armedAt: this.armedAt, ackPath, timeoutMs, frame },
+      // Not the process's flags: --input-type=module, say, would make the
+      // script an ES module, where require does not exist.
+      execArgv: [],
+    });
+    this.worker.on('error', (err) => {
+      process.emitWarning(`memtally: reply watchdog failed: ${err.message}`, { code: 'MEMTALLY' });
+    });
+    // It must never keep the benchmark process alive.
+    this.worker.unref();
+    // A worker's start-up allocates a lot; it must be over before the first
+    // window. Threads start without the event loop, so blocking is fine.
+    if (Atomics.wait(this.state, READY, 0, timeoutMs) === 'timed-out') {
+      void this.worker.terminate();
+      throw new Error('the reply watchdog thread did not start');
+    }
+  }
+
+  /**
+   * Starts the deadline of a request about to be sent. With handover, the
+   * worker is woken and the call returns once it sleeps on this deadline,
+   * so that none of its work overlaps the window the request may open.
+   * Without, only an idle worker is woken; one still timing the previous
+   * request sleeps on, and picks this one up when that deadline passes.
+   */
+  arm(handover: boolean): void {
+    this.armedAt[0] = Date.now();
+    const seq = ++this.seq;
+    Atomics.store(this.state, ARMED, seq);
+    Atomics.notify(this.state, ARMED);
+    if (!handover) return;
+    Atomics.notify(this.state, DONE);
+    const until = Date.now() + HANDOVER_MS;
+    for (let timing = Atomics.load(this.state, TIMING); timing !== seq; timing = Atomics.load(this.state, TIMING)) {
+      const left = until - Date.now();
+      if (left <= 0) return;
+      Atomics.wait(this.state, TIMING, timing, left);
+    }
+  }
+
+  /** Records that the reply arrived; wake lets the worker go idle now rather than at its deadline. */
+  settle(wake: boolean): void {
+    Atomics.store(this.state, DONE, this.seq);
+    if (wake) Atomics.notify(this.state, DONE);
+  }
+
+  /** Whether the last reply read was the watchdog's, not the runner's. */
+  get fired(): boolean {
+    return Atomics.load(this.state, FIRED) === 1;
+  }
+
+  close(): void {
+    Atomics.store(this.state, ARMED, STOPPED);
+    Atomics.notify(this.state, ARMED);
+    Atomics.notify(this.state, DONE);
+    void this.worker.terminate();
+  }
+}

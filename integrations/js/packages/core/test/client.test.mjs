@@ -1,0 +1,126 @@
+// The client against a fake runner in this process: quiet without a runner,
+// and "runner gone" on a missing reply (the watchdog's timeout) or on end
+// of file, after which the body still runs once, unmeasured.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, read, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+
+import { encodeFrame, readFrame } from '../dist/esm/index.js';
+
+const readAsync = promisify(read);
+const core = new URL('../dist/esm/index.js', import.meta.url).href;
+
+// The child measures one empty benchmark and prints what it saw.
+const CHILD = `
+import { session } from '${core}';
+const s = session('client-test', '0');
+let ran = 0;
+const record = s ? s.measure('test.js::bench', () => { ran++; }) : null;
+console.log(JSON.stringify({ connected: s ? s.connected : null, status: record && record.status, ran }));
+`;
+
+function fifos() {
+  const dir = mkdtempSync(join(tmpdir(), 'memtally-client-'));
+  const ctl = join(dir, 'ctl');
+  const ack = join(dir, 'ack');
+  execFileSync('mkfifo', ['-m', '0600', ctl, ack]);
+  return { ctl, ack };
+}
+
+function child(env) {
+  const p = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
+    env: { ...process.env, MEMTALLY_CTL_FIFO: '', MEMTALLY_ACK_FIFO: '', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d) => (stdout += d));
+  p.stderr.on('data', (d) => (stderr += d));
+  const started = Date.now();
+  const done = new Promise((resolve) => p.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })));
+  return done;
+}
+
+/** Reads one request frame from fd (the runner's side of ctl). */
+async function request(fd) {
+  const header = Buffer.alloc(4);
+  for (let have = 0; have < 4; ) have += (await readAsync(fd, header, have, 4 - have, null)).bytesRead;
+  const frame = Buffer.concat([header, Buffer.alloc(header.readUInt32LE(0))]);
+  for (let have = 4; have < frame.length; ) have += (await readAsync(fd, frame, have, frame.length - have, null)).bytesRead;
+  return readFrame(frame).message;
+}
+
+/** Opens both FIFOs as the runner does, read-write, before the client starts. */
+function fakeRunner(paths) {
+  return { ctl: openSync(paths.ctl, 'r+'), ack: openSync(paths.ack, 'r+') };
+}
+
+/** Answers hello and the warm-up markers, and returns at the start request. */
+async function handshake({ ctl, ack }) {
+  const hello = await request(ctl);
+  assert.equal(hello.kind, 'hello');
+  assert.equal(hello.integration, 'client-test');
+  writeSync(ack, encodeFrame({ kind: 'welcome', version: 1, mode: 'memory' }));
+  // The client warms up with markers before its first window.
+  let m = await request(ctl);
+  while (m.kind === 'marker') {
+    writeSync(ack, encodeFrame({ kind: 'ack' }));
+    m = await request(ctl);
+  }
+  assert.deepEqual(m, { kind: 'start', uri: 'test.js::bench' });
+}
+
+describe('client', () => {
+  it('is a quiet no-op when the environment names no runner', async () => {
+    const r = await child({});
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { connected: null, status: null, ran: 0 });
+    assert.equal(r.stderr, '');
+  });
+
+  it('is quiet when nobody listens on the FIFOs (ENXIO)', async () => {
+    const paths = fifos();
+    const r = await child({ MEMTALLY_CTL_FIFO: paths.ctl, MEMTALLY_ACK_FIFO: paths.ack });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { connected: null, status: null, ran: 0 });
+    assert.equal(r.stderr, '');
+  });
+
+  it('warns once and carries on when the FIFOs do not exist', async () => {
+    const r = await child({ MEMTALLY_CTL_FIFO: '/nonexistent/ctl', MEMTALLY_ACK_FIFO: '/nonexistent/ack' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /\/nonexistent\/ctl/);
+  });
+
+  it('gives up on a reply after the 5 s timeout, and still runs the body once', async () => {
+    const paths = fifos();
+    const fds = fakeRunner(paths);
+    const result = child({ MEMTALLY_CTL_FIFO: paths.ctl, MEMTALLY_ACK_FIFO: paths.ack });
+    await handshake(fds);
+    const r = await result;
+    closeSync(fds.ctl);
+    closeSync(fds.ack);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { connected: false, status: 'unmeasured', ran: 1 });
+    assert.match(r.stderr, /no reply from the runner within the timeout/);
+    assert.ok(r.ms >= 5000 && r.ms < 15000, `took ${r.ms} ms`);
+  });
+
+  it('sees end of file on ack as the runner gone, at once', async () => {
+    const paths = fifos();
+    const fds = fakeRunner(paths);
+    const result = child({ MEMTALLY_CTL_FIFO: paths.ctl, MEMTALLY_ACK_FIFO: paths.ack });
+    await handshake(fds);
+    const started = Date.now();
+    closeSync(fds.ack);
+    const r = await result;
+    closeSync(fds.ctl);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { connected: false, status: 'unmeasured', ran: 1 });
+    assert.match(r.stderr, /runner closed the ack FIFO/);
+    assert.ok(Date.now() - started < 4000, 'waited for the timeout instead');
+  });
+});

@@ -1,0 +1,34 @@
+// The vitest plugin: `plugins: [memtally()]` in vitest.config. Under the
+// memtally runner it makes `vitest bench` run every benchmark once inside
+// its window; otherwise it changes nothing.
+import { underRunner } from '@memtally/core';
+
+export type { BenchmarkRecord, JsHeap } from '@memtally/core';
+
+/** The part of a Vite plugin this one uses; structurally a Vite Plugin. */
+export interface MemtallyPlugin {
+  name: string;
+  config(): { test?: Record<string, unknown> };
+}
+
+export function memtally(): MemtallyPlugin {
+  return {
+    name: 'memtally',
+    config() {
+      if (!underRunner()) return {};
+      return {
+        test: {
+          runner: '@memtally/vitest/runner',
+          // The runner serves one process at a time (SPEC.md 2.6): every
+          // file runs in one worker process, one after another.
+          pool: 'forks',
+          isolate: false,
+          fileParallelism: false,
+          maxWorkers: 1,
+        },
+      };
+    },
+  };
+}
+
+export default memtally;

@@ -1,0 +1,52 @@
+// The JavaScript examples under `runner --config`, as the main job runs them.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { runner } from './helpers.mjs';
+
+const examples = join(import.meta.dirname, '..', '..', '..', '..', 'examples');
+
+function runConfig(example, before = []) {
+  const cwd = join(examples, example);
+  for (const command of before) {
+    const b = spawnSync(command[0], command.slice(1), { cwd, encoding: 'utf8' });
+    assert.equal(b.status, 0, b.stdout + b.stderr);
+  }
+  const out = mkdtempSync(join(tmpdir(), 'memtally-example-'));
+  const p = spawnSync(runner, ['--config', 'codspeed.toml', '--out', out], { cwd, encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stdout + p.stderr);
+  return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+}
+
+function assertBenchmarks(results, uris) {
+  assert.deepEqual(results.benchmarks.map((b) => b.uri).sort(), [...uris].sort());
+  for (const b of results.benchmarks) assert.equal(b.status, 'ok', `${b.uri}: ${b.reason}`);
+}
+
+describe('examples under runner --config', () => {
+  it('js-tinybench: the wrapped suite and the unchanged one under the preload', () => {
+    const results = runConfig('js-tinybench', [['make', '-s']]);
+    assertBenchmarks(results, [
+      'dist/wrapped.bench.js::buffers::Buffer.alloc 1 MiB',
+      'dist/wrapped.bench.js::buffers::Buffer.concat',
+      'dist/wrapped.bench.js::buffers::empty',
+      'dist/plain.bench.js::objects::100k objects',
+      'dist/plain.bench.js::objects::JSON round trip',
+    ]);
+  });
+
+  it('js-vitest: one record per benchmark', () => {
+    const results = runConfig('js-vitest');
+    assertBenchmarks(results, [
+      'benches/parse.bench.ts::json::parse',
+      'benches/parse.bench.ts::json::stringify',
+      'benches/parse.bench.ts::buffers::Buffer.alloc 1 MiB',
+      'benches/parse.bench.ts::100k objects',
+      'benches/parse.bench.ts::empty',
+    ]);
+  });
+});
