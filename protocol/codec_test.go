@@ -28,6 +28,8 @@ func TestMarshalBytes(t *testing.T) {
 		want string
 	}{
 		{protocol.Stop{}, "81 a4 6b696e64 a4 73746f70"},
+		{protocol.Pause{}, "81 a4 6b696e64 a5 7061757365"},
+		{protocol.Resume{}, "81 a4 6b696e64 a6 726573756d65"},
 		{protocol.Ack{}, "81 a4 6b696e64 a3 61636b"},
 		{protocol.Start{URI: "a::b"}, "82 a4 6b696e64 a5 7374617274 a3 757269 a4 613a3a62"},
 		{protocol.Welcome{Version: 1, Mode: "memory"}, "83 a4 6b696e64 a7 77656c636f6d65 a7 76657273696f6e 01 a4 6d6f6465 a6 6d656d6f7279"},
@@ -74,6 +76,8 @@ func TestRoundTrip(t *testing.T) {
 		protocol.Welcome{Version: 1, Mode: protocol.ModeMemory},
 		protocol.Start{URI: "benches/b.rs::g::f[1]"},
 		protocol.Stop{},
+		protocol.Pause{},
+		protocol.Resume{},
 		protocol.Ack{},
 		protocol.Error{Reason: "nested start"},
 		protocol.Marker{Name: "gc", Timestamp: 1<<64 - 1},

@@ -42,6 +42,10 @@ func Unmarshal(payload []byte) (Message, error) {
 		m = Start{URI: d.nonEmptyStr("uri")}
 	case KindStop:
 		m = Stop{}
+	case KindPause:
+		m = Pause{}
+	case KindResume:
+		m = Resume{}
 	case KindAck:
 		m = Ack{}
 	case KindError:

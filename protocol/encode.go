@@ -40,7 +40,7 @@ func fieldsOf(m Message) ([]field, error) {
 		return []field{numField("version", uint64(m.Version)), strField("mode", m.Mode)}, nil
 	case Start:
 		return []field{nonEmptyField("uri", m.URI)}, nil
-	case Stop, Ack:
+	case Stop, Pause, Resume, Ack:
 		return nil, nil
 	case Error:
 		return []field{strField("reason", m.Reason)}, nil

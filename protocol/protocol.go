@@ -34,10 +34,13 @@ const (
 	KindAck     Kind = "ack"
 	KindError   Kind = "error"
 	KindMarker  Kind = "marker"
+	KindPause   Kind = "pause"
+	KindResume  Kind = "resume"
 )
 
 // Message is one protocol message. The implementations are the value types
-// of this package: Hello, Welcome, Start, Stop, Ack, Error and Marker.
+// of this package: Hello, Welcome, Start, Stop, Ack, Error, Marker, Pause
+// and Resume.
 type Message interface {
 	Kind() Kind
 }
@@ -74,7 +77,15 @@ type Start struct {
 // Stop asks the runner to close the open measurement window.
 type Stop struct{}
 
-// Ack is the runner's success reply to Start, Stop and Marker.
+// Pause asks the runner to stop counting the open benchmark's allocations
+// until Resume, for a region its harness excludes from measurement.
+type Pause struct{}
+
+// Resume asks the runner to count the open benchmark's allocations again.
+type Resume struct{}
+
+// Ack is the runner's success reply to Start, Stop, Pause, Resume and
+// Marker.
 type Ack struct{}
 
 // Error is the runner's failure reply to any request. It is a message, not a
@@ -98,3 +109,5 @@ func (Stop) Kind() Kind    { return KindStop }
 func (Ack) Kind() Kind     { return KindAck }
 func (Error) Kind() Kind   { return KindError }
 func (Marker) Kind() Kind  { return KindMarker }
+func (Pause) Kind() Kind   { return KindPause }
+func (Resume) Kind() Kind  { return KindResume }

@@ -158,6 +158,17 @@ func (c *Client) Stop() error {
 	return c.expectAck(protocol.Stop{})
 }
 
+// Pause stops the counting of the open benchmark's allocations until
+// Resume, for a region the harness excludes from measurement.
+func (c *Client) Pause() error {
+	return c.expectAck(protocol.Pause{})
+}
+
+// Resume counts the open benchmark's allocations again after Pause.
+func (c *Client) Resume() error {
+	return c.expectAck(protocol.Resume{})
+}
+
 // Marker records the instant timestamp (CLOCK_MONOTONIC nanoseconds) as name.
 func (c *Client) Marker(name string, timestamp uint64) error {
 	return c.expectAck(protocol.Marker{Name: name, Timestamp: timestamp})

@@ -50,7 +50,9 @@ enum memtally_kind {
 	MEMTALLY_STOP,
 	MEMTALLY_ACK,
 	MEMTALLY_ERROR,
-	MEMTALLY_MARKER
+	MEMTALLY_MARKER,
+	MEMTALLY_PAUSE,
+	MEMTALLY_RESUME
 };
 
 /* A string that is not NUL-terminated; decoded strings point into the
@@ -96,6 +98,14 @@ int memtally_start_n(const char *uri, size_t len);
 /* Closes the open window. Returns MEMTALLY_OK once the runner stopped
  * tracking, MEMTALLY_INACTIVE without a runner. */
 int memtally_stop(void);
+
+/* Stops counting the open benchmark's allocations until memtally_resume,
+ * for a region the harness excludes from measurement. Returns MEMTALLY_OK
+ * once the runner paused, MEMTALLY_INACTIVE without a runner. */
+int memtally_pause(void);
+
+/* Counts the open benchmark's allocations again after memtally_pause. */
+int memtally_resume(void);
 
 /* Records the instant timestamp (CLOCK_MONOTONIC ns) as name. */
 int memtally_marker(const char *name, uint64_t timestamp);

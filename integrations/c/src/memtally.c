@@ -24,7 +24,8 @@ static const struct {
 	{"hello", MEMTALLY_HELLO}, {"welcome", MEMTALLY_WELCOME},
 	{"start", MEMTALLY_START}, {"stop", MEMTALLY_STOP},
 	{"ack", MEMTALLY_ACK},     {"error", MEMTALLY_ERROR},
-	{"marker", MEMTALLY_MARKER},
+	{"marker", MEMTALLY_MARKER}, {"pause", MEMTALLY_PAUSE},
+	{"resume", MEMTALLY_RESUME},
 };
 
 static const char *kind_name(enum memtally_kind k) {
@@ -542,10 +543,14 @@ static struct {
 	int active;
 	int ctl, ack;
 	size_t stop_len;
-	unsigned char stop_frame[16];
+	unsigned char stop_frame[24];
+	size_t pause_len;
+	unsigned char pause_frame[24];
+	size_t resume_len;
+	unsigned char resume_frame[24];
 	unsigned char *request;
 	unsigned char *reply;
-} s = {0, -1, -1, 0, {0}, request_buf, reply_buf};
+} s = {0, -1, -1, 0, {0}, 0, {0}, 0, {0}, request_buf, reply_buf};
 
 static void warn(const char *what, const char *detail) {
 	fprintf(stderr, "memtally: %s%s%s\n", what, detail ? ": " : "",
@@ -744,6 +749,16 @@ int memtally_init(const char *integration, const char *version) {
 		close_fds();
 		return 0;
 	}
+	m.kind = MEMTALLY_PAUSE;
+	if (memtally_encode(&m, s.pause_frame, sizeof s.pause_frame, &s.pause_len) != MEMTALLY_OK) {
+		close_fds();
+		return 0;
+	}
+	m.kind = MEMTALLY_RESUME;
+	if (memtally_encode(&m, s.resume_frame, sizeof s.resume_frame, &s.resume_len) != MEMTALLY_OK) {
+		close_fds();
+		return 0;
+	}
 	m.kind = MEMTALLY_HELLO;
 	m.version = MEMTALLY_PROTOCOL_VERSION;
 	m.min_version = MEMTALLY_PROTOCOL_MIN_VERSION;
@@ -828,6 +843,18 @@ int memtally_stop(void) {
 	if (!s.active)
 		return MEMTALLY_INACTIVE;
 	return expect_ack(s.stop_frame, s.stop_len, "stop");
+}
+
+int memtally_pause(void) {
+	if (!s.active)
+		return MEMTALLY_INACTIVE;
+	return expect_ack(s.pause_frame, s.pause_len, "pause");
+}
+
+int memtally_resume(void) {
+	if (!s.active)
+		return MEMTALLY_INACTIVE;
+	return expect_ack(s.resume_frame, s.resume_len, "resume");
 }
 
 int memtally_marker(const char *name, uint64_t timestamp) {

@@ -54,7 +54,7 @@ static int same(const struct memtally_message *m, json_t *msg,
 	const char *key;
 	json_t *v;
 	static const char *names[] = {"", "hello", "welcome", "start", "stop",
-	                              "ack", "error", "marker"};
+	                              "ack", "error", "marker", "pause", "resume"};
 	memset(want, 0, sizeof *want);
 	if (!kind || strcmp(names[m->kind], kind) != 0)
 		return 0;

@@ -8,7 +8,8 @@
 // reporter that tells this file when each instance is done. The window of
 // an instance opens when its loop starts, after the real StartKeepRunning
 // (barrier, timers), and closes when the loop ends, before the real
-// FinishKeepRunning; PauseTiming closes it and ResumeTiming reopens it.
+// FinishKeepRunning. PauseTiming pauses it and ResumeTiming resumes it, so
+// a paused region stays out of the numbers and the instance one record.
 // Fixture SetUp/TearDown and everything the library does around the loop
 // stay outside.
 #include <benchmark/benchmark.h>
@@ -96,7 +97,7 @@ struct Session {
   int entered = 0;                // threads of the instance that began the loop
   int finished = 0;               // ... and that ended it
   bool window = false;            // a window is open
-  bool paused = false;            // closed by PauseTiming, to reopen
+  bool paused = false;            // the window is paused by PauseTiming
   std::mutex mu;
 };
 
@@ -308,9 +309,9 @@ void HookPauseTiming(State* st) {
   Session& s = session();
   if (s.active.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> lock(s.mu);
-    if (s.window) {
-      close_window(s);
-      s.paused = true;
+    if (s.window && !s.paused) {
+      s.paused = memtally_pause() == MEMTALLY_OK;
+      if (!memtally_active()) s.active = false;
     }
   }
   st->PauseTiming();
@@ -321,9 +322,10 @@ void HookResumeTiming(State* st) {
   Session& s = session();
   if (!s.active.load(std::memory_order_relaxed)) return;
   std::lock_guard<std::mutex> lock(s.mu);
-  if (s.paused && s.entered > s.finished) {
+  if (s.window && s.paused && s.entered > s.finished) {
     s.paused = false;
-    open_window(s);
+    memtally_resume();
+    if (!memtally_active()) s.active = false;
   }
 }
 

@@ -72,7 +72,7 @@ def test_clean_end_of_stream():
         {"kind": "hello", "version": -1, "min_version": 1, "integration": "i", "integration_version": "v", "pid": 1},
         {"kind": "marker", "name": "t", "timestamp": 2**64},
         {"kind": "welcome", "version": True, "mode": "memory"},
-        {"kind": "pause"},
+        {"kind": "suspend"},
     ],
     ids=["empty_uri", "empty_name", "surrogate", "oversize", "missing_fields", "negative", "u64_overflow", "bool", "unknown_kind"],
 )

@@ -80,7 +80,7 @@ func pairsOf(m protocol.Message) ([]pair, error) {
 		return []pair{kind, {"version", m.Version}, {"mode", m.Mode}}, nil
 	case protocol.Start:
 		return []pair{kind, {"uri", m.URI}}, nil
-	case protocol.Stop, protocol.Ack:
+	case protocol.Stop, protocol.Pause, protocol.Resume, protocol.Ack:
 		return []pair{kind}, nil
 	case protocol.Error:
 		return []pair{kind, {"reason", m.Reason}}, nil
@@ -144,6 +144,10 @@ func (m *Message) UnmarshalJSON(data []byte) error {
 		m.Message = protocol.Start{URI: o.str("uri")}
 	case protocol.KindStop:
 		m.Message = protocol.Stop{}
+	case protocol.KindPause:
+		m.Message = protocol.Pause{}
+	case protocol.KindResume:
+		m.Message = protocol.Resume{}
 	case protocol.KindAck:
 		m.Message = protocol.Ack{}
 	case protocol.KindError:

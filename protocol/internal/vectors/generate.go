@@ -206,6 +206,8 @@ func (g *generator) valid() {
 	}
 	g.canonical("start_uri_max_frame", protocol.Start{URI: maxURI})
 	g.canonical("stop", protocol.Stop{})
+	g.canonical("pause", protocol.Pause{})
+	g.canonical("resume", protocol.Resume{})
 	g.canonical("ack", protocol.Ack{})
 	g.canonical("error", protocol.Error{Reason: "hello required"})
 	g.canonical("error_empty_reason", protocol.Error{})
@@ -334,9 +336,9 @@ func (g *generator) invalid() {
 	g.rejectedPayload("kind_unknown", unknownKind, entries{{"kind", str("bogus")}}.payload())
 	g.rejectedPayload("kind_empty", unknownKind, entries{{"kind", str("")}}.payload())
 	g.rejectedPayload("kind_uppercase", unknownKind, entries{{"kind", str("Start")}}.payload())
-	g.rejectedPayload("kind_unknown_with_fields", unknownKind, entries{{"kind", str("pause")}, {"uri", num(1)}}.payload())
-	g.rejectedPayload("kind_unknown_with_duplicate_key", malformed, cat(fixmap(3), kv("kind", str("pause")), kv("x", nilValue), kv("x", nilValue)))
-	g.rejectedPayload("kind_unknown_with_trailing_bytes", malformed, cat(entries{{"kind", str("pause")}}.payload(), nilValue))
+	g.rejectedPayload("kind_unknown_with_fields", unknownKind, entries{{"kind", str("suspend")}, {"uri", num(1)}}.payload())
+	g.rejectedPayload("kind_unknown_with_duplicate_key", malformed, cat(fixmap(3), kv("kind", str("suspend")), kv("x", nilValue), kv("x", nilValue)))
+	g.rejectedPayload("kind_unknown_with_trailing_bytes", malformed, cat(entries{{"kind", str("suspend")}}.payload(), nilValue))
 
 	// Missing fields.
 	for _, key := range []string{"version", "min_version", "integration", "integration_version", "pid"} {

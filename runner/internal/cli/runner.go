@@ -401,6 +401,9 @@ func (w *windows) Begin(uri string) error {
 	return nil
 }
 
+func (w *windows) Pause() error  { return w.tracer.Pause() }
+func (w *windows) Resume() error { return w.tracer.Resume() }
+
 func (w *windows) End() (capture.Metrics, error) {
 	m, err := w.tracer.End()
 	if err == nil {

@@ -72,6 +72,7 @@ func run(args []string, out io.Writer) error {
 	expectReject := fs.Bool("expect-reject", false, "succeed only if the runner rejects the hello")
 	allocBytes := fs.Int("alloc", 0, "malloc and free this many bytes inside each benchmark")
 	leakBytes := fs.Int("leak", 0, "malloc this many bytes inside each benchmark, never freed")
+	pausedBytes := fs.Int("paused", 0, "malloc and free this many bytes in a paused region of each benchmark")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -146,6 +147,15 @@ func run(args []string, out io.Writer) error {
 		}
 		if *leakBytes > 0 {
 			allocate(*leakBytes, true)
+		}
+		if *pausedBytes > 0 {
+			if err := c.Pause(); err != nil {
+				return fmt.Errorf("pause %s: %w", uri, err)
+			}
+			allocate(*pausedBytes, false)
+			if err := c.Resume(); err != nil {
+				return fmt.Errorf("resume %s: %w", uri, err)
+			}
 		}
 		time.Sleep(*hold)
 		if err := c.Stop(); err != nil {

@@ -41,6 +41,8 @@ const (
 // has been accounted. uri names the benchmark, for the progress line.
 type Tracker interface {
 	Begin(uri string) error
+	Pause() error
+	Resume() error
 	End() (capture.Metrics, error)
 }
 
@@ -56,6 +58,7 @@ type Server struct {
 	session    *session
 	exited     []*session         // client exits noticed while their frames may be unread
 	open       *results.Benchmark // the window in progress, if any
+	paused     bool               // whether the open window is paused
 	benchmarks []results.Benchmark
 	clients    []results.Integration
 
@@ -235,6 +238,10 @@ func (s *Server) handle(msg protocol.Message) {
 		s.start(m)
 	case protocol.Stop:
 		s.stop()
+	case protocol.Pause:
+		s.pause(true)
+	case protocol.Resume:
+		s.pause(false)
 	case protocol.Marker:
 		marker := results.Marker{Name: m.Name, TimestampNS: m.Timestamp}
 		if s.open != nil {
@@ -320,6 +327,31 @@ func (s *Server) start(m protocol.Start) {
 	s.reply(protocol.Ack{})
 }
 
+// pause pauses the open window, or resumes it.
+func (s *Server) pause(pause bool) {
+	verb := map[bool]string{true: "pause", false: "resume"}[pause]
+	switch {
+	case s.open == nil:
+		s.reject(verb + " without start")
+		return
+	case s.paused == pause:
+		s.reject(fmt.Sprintf("%s of %q, which is already %sd", verb, s.open.URI, verb))
+		return
+	}
+	if s.tracker != nil {
+		do := s.tracker.Resume
+		if pause {
+			do = s.tracker.Pause
+		}
+		if err := do(); err != nil {
+			s.reject(fmt.Sprintf("%s tracking %s: %v", verb, s.open.URI, err))
+			return
+		}
+	}
+	s.paused = pause
+	s.reply(protocol.Ack{})
+}
+
 func (s *Server) stop() {
 	if s.open == nil {
 		s.reject("stop without start")
@@ -345,6 +377,7 @@ func (s *Server) closeWindow() {
 	}
 	s.benchmarks = append(s.benchmarks, *s.open)
 	s.open = nil
+	s.paused = false
 }
 
 // protocolError answers a request the runner could not decode.

@@ -176,3 +176,29 @@ func TestNextClientAfterExit(t *testing.T) {
 		t.Fatalf("benchmarks = %+v", got)
 	}
 }
+
+func TestPauseResume(t *testing.T) {
+	srv, p, done, served, _ := startServer(t)
+	p.request(hello())
+	if e, ok := p.request(protocol.Pause{}).(protocol.Error); !ok || e.Reason != "pause without start" {
+		t.Fatalf("pause without start: %#v", e)
+	}
+	p.request(protocol.Start{URI: "x"})
+	for _, m := range []protocol.Message{protocol.Pause{}, protocol.Resume{}, protocol.Pause{}} {
+		if reply := p.request(m); reply.Kind() != protocol.KindAck {
+			t.Fatalf("%s: %#v", m.Kind(), reply)
+		}
+	}
+	if reply := p.request(protocol.Pause{}); reply.Kind() != protocol.KindError {
+		t.Fatalf("second pause: %#v", reply)
+	}
+	if reply := p.request(protocol.Stop{}); reply.Kind() != protocol.KindAck {
+		t.Fatalf("stop while paused: %#v", reply)
+	}
+	close(done)
+	<-served
+	got := srv.Benchmarks()
+	if len(got) != 1 || got[0].Status != results.StatusIncomplete || got[0].Reason != `pause of "x", which is already paused` {
+		t.Fatalf("benchmarks = %+v", got)
+	}
+}

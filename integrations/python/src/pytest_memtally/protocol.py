@@ -37,6 +37,8 @@ FIELDS: dict[str, tuple[tuple[str, object], ...]] = {
     "welcome": (("version", _U32), ("mode", str)),
     "start": (("uri", str),),
     "stop": (),
+    "pause": (),
+    "resume": (),
     "ack": (),
     "error": (("reason", str),),
     "marker": (("name", str), ("timestamp", _U64)),

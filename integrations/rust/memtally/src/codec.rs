@@ -53,7 +53,7 @@ fn write_payload(msg: &Message<'_>, out: &mut Vec<u8>) {
         Message::Hello { .. } => 6,
         Message::Welcome { .. } | Message::Marker { .. } => 3,
         Message::Start { .. } | Message::Error { .. } => 2,
-        Message::Stop | Message::Ack => 1,
+        Message::Stop | Message::Pause | Message::Resume | Message::Ack => 1,
     };
     let _ = encode::write_map_len(out, pairs);
     str_field(out, "kind", msg.kind());
@@ -81,7 +81,7 @@ fn write_payload(msg: &Message<'_>, out: &mut Vec<u8>) {
             str_field(out, "name", name);
             uint_field(out, "timestamp", timestamp);
         }
-        Message::Stop | Message::Ack => {}
+        Message::Stop | Message::Pause | Message::Resume | Message::Ack => {}
     }
 }
 
@@ -220,6 +220,8 @@ pub fn decode_payload(payload: &[u8]) -> Result<Message<'_>, DecodeError> {
             Ok(Message::Start { uri })
         }
         "stop" => Ok(Message::Stop),
+        "pause" => Ok(Message::Pause),
+        "resume" => Ok(Message::Resume),
         "ack" => Ok(Message::Ack),
         "error" => Ok(Message::Error {
             reason: fields.str("reason")?,

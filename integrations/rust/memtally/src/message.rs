@@ -24,6 +24,10 @@ pub enum Message<'a> {
         uri: &'a str,
     },
     Stop,
+    /// Stops counting the open benchmark's allocations until `Resume`.
+    Pause,
+    /// Counts the open benchmark's allocations again.
+    Resume,
     Ack,
     Error {
         reason: &'a str,
@@ -42,6 +46,8 @@ impl Message<'_> {
             Message::Welcome { .. } => "welcome",
             Message::Start { .. } => "start",
             Message::Stop => "stop",
+            Message::Pause => "pause",
+            Message::Resume => "resume",
             Message::Ack => "ack",
             Message::Error { .. } => "error",
             Message::Marker { .. } => "marker",

@@ -31,6 +31,8 @@ fn to_json(m: &Message<'_>) -> Value {
         }
         Message::Start { uri } => json!({"kind": "start", "uri": uri}),
         Message::Stop => json!({"kind": "stop"}),
+        Message::Pause => json!({"kind": "pause"}),
+        Message::Resume => json!({"kind": "resume"}),
         Message::Ack => json!({"kind": "ack"}),
         Message::Error { reason } => json!({"kind": "error", "reason": reason}),
         Message::Marker { name, timestamp } => {
@@ -56,6 +58,8 @@ fn from_json(v: &Value) -> Message<'_> {
         },
         "start" => Message::Start { uri: s("uri") },
         "stop" => Message::Stop,
+        "pause" => Message::Pause,
+        "resume" => Message::Resume,
         "ack" => Message::Ack,
         "error" => Message::Error {
             reason: s("reason"),
