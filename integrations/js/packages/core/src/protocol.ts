@@ -33,6 +33,14 @@ export interface Start {
 export interface Stop {
   kind: 'stop';
 }
+/** Stops counting the open benchmark's allocations until resume. */
+export interface Pause {
+  kind: 'pause';
+}
+/** Counts the open benchmark's allocations again. */
+export interface Resume {
+  kind: 'resume';
+}
 export interface Ack {
   kind: 'ack';
 }
@@ -47,7 +55,7 @@ export interface Marker {
   timestamp: bigint;
 }
 
-export type Message = Hello | Welcome | Start | Stop | Ack | ErrorReply | Marker;
+export type Message = Hello | Welcome | Start | Stop | Pause | Resume | Ack | ErrorReply | Marker;
 export type Kind = Message['kind'];
 
 type FieldType = 'str' | 'uint32' | 'uint64';
@@ -67,6 +75,8 @@ export const FIELDS: { readonly [K in Kind]: ReadonlyArray<readonly [string, Fie
   ],
   start: [['uri', 'str']],
   stop: [],
+  pause: [],
+  resume: [],
   ack: [],
   error: [['reason', 'str']],
   marker: [
