@@ -248,7 +248,7 @@ func (r *runner) runTarget(t target) outcome {
 		return out
 	}
 
-	env := launch.Environ(os.Environ(), memoryModeEnv(os.Getenv("NODE_OPTIONS")), t.env)
+	env := memoryModeEnv(launch.Environ(os.Environ(), t.env), t.env)
 	var fifos *fifo.Pair
 	if t.kind == config.KindCommand {
 		var err error
@@ -448,12 +448,33 @@ func (r *runner) wait(proc *launch.Process, t target) (timedOut bool) {
 // allocations to the malloc probes: CPython's pymalloc serves small objects
 // from arenas malloc never sees unless PYTHONMALLOC=malloc, and V8's heap
 // needs a forced GC (--expose-gc) for the JS integrations to measure it.
-// A target's own env still wins.
-func memoryModeEnv(nodeOptions string) []string {
+// A PYTHONMALLOC of the target's own wins; --expose-gc is added to any
+// NODE_OPTIONS, the target's included.
+func memoryModeEnv(env, targetEnv []string) []string {
+	var memory []string
+	if !hasVar(targetEnv, "PYTHONMALLOC") {
+		memory = append(memory, "PYTHONMALLOC=malloc")
+	}
+	nodeOptions := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "NODE_OPTIONS="); ok {
+			nodeOptions = v
+		}
+	}
 	if !strings.Contains(" "+nodeOptions+" ", " --expose-gc ") {
 		nodeOptions = strings.TrimSpace(nodeOptions + " --expose-gc")
 	}
-	return []string{"PYTHONMALLOC=malloc", "NODE_OPTIONS=" + nodeOptions}
+	memory = append(memory, "NODE_OPTIONS="+nodeOptions)
+	return launch.Environ(env, memory)
+}
+
+func hasVar(env []string, name string) bool {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, name+"=") {
+			return true
+		}
+	}
+	return false
 }
 
 func displayPath(path string) string {
