@@ -78,6 +78,7 @@ func TestRoundTrip(t *testing.T) {
 		protocol.Stop{},
 		protocol.Pause{},
 		protocol.Resume{},
+		protocol.JSHeap{URI: "a::b", GCForced: 1, UsedBefore: 1, UsedAfter: 2, Peak: 1 << 40, RetainedAfter: 3, GCCount: 4},
 		protocol.Ack{},
 		protocol.Error{Reason: "nested start"},
 		protocol.Marker{Name: "gc", Timestamp: 1<<64 - 1},

@@ -46,6 +46,16 @@ func Unmarshal(payload []byte) (Message, error) {
 		m = Pause{}
 	case KindResume:
 		m = Resume{}
+	case KindJSHeap:
+		m = JSHeap{
+			URI:           d.nonEmptyStr("uri"),
+			GCForced:      d.uint32("gc_forced"),
+			UsedBefore:    d.uint("used_before", math.MaxUint64),
+			UsedAfter:     d.uint("used_after", math.MaxUint64),
+			Peak:          d.uint("peak", math.MaxUint64),
+			RetainedAfter: d.uint("retained_after", math.MaxUint64),
+			GCCount:       d.uint32("gc_count"),
+		}
 	case KindAck:
 		m = Ack{}
 	case KindError:

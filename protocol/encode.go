@@ -46,6 +46,16 @@ func fieldsOf(m Message) ([]field, error) {
 		return []field{strField("reason", m.Reason)}, nil
 	case Marker:
 		return []field{nonEmptyField("name", m.Name), numField("timestamp", m.Timestamp)}, nil
+	case JSHeap:
+		return []field{
+			nonEmptyField("uri", m.URI),
+			numField("gc_forced", uint64(m.GCForced)),
+			numField("used_before", m.UsedBefore),
+			numField("used_after", m.UsedAfter),
+			numField("peak", m.Peak),
+			numField("retained_after", m.RetainedAfter),
+			numField("gc_count", uint64(m.GCCount)),
+		}, nil
 	}
 	return nil, newError(ErrUnknownKind, "encode message: unsupported type %T", m)
 }

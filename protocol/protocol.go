@@ -36,11 +36,12 @@ const (
 	KindMarker  Kind = "marker"
 	KindPause   Kind = "pause"
 	KindResume  Kind = "resume"
+	KindJSHeap  Kind = "js_heap"
 )
 
 // Message is one protocol message. The implementations are the value types
-// of this package: Hello, Welcome, Start, Stop, Ack, Error, Marker, Pause
-// and Resume.
+// of this package: Hello, Welcome, Start, Stop, Ack, Error, Marker, Pause,
+// Resume and JSHeap.
 type Message interface {
 	Kind() Kind
 }
@@ -84,8 +85,31 @@ type Pause struct{}
 // Resume asks the runner to count the open benchmark's allocations again.
 type Resume struct{}
 
-// Ack is the runner's success reply to Start, Stop, Pause, Resume and
-// Marker.
+// JSHeap reports the V8 heap around the run of the benchmark that was
+// just stopped: JavaScript objects live in pages V8 maps itself, which the
+// malloc probes never see, so the JS integrations measure them with V8's
+// own statistics. Sizes are in bytes.
+type JSHeap struct {
+	// URI is the benchmark's, which must be the session's last stopped one.
+	URI string
+	// GCForced is 1 when a full GC ran before UsedBefore and before
+	// RetainedAfter (node runs with --expose-gc), else 0.
+	GCForced uint32
+	// UsedBefore is the used heap just before the run.
+	UsedBefore uint64
+	// UsedAfter is the used heap right after the run, before any GC.
+	UsedAfter uint64
+	// Peak is the highest used heap seen during the run.
+	Peak uint64
+	// RetainedAfter is the used heap after a forced GC following the run;
+	// 0 unless GCForced.
+	RetainedAfter uint64
+	// GCCount is how many garbage collections V8 ran during the run.
+	GCCount uint32
+}
+
+// Ack is the runner's success reply to Start, Stop, Pause, Resume, Marker
+// and JSHeap.
 type Ack struct{}
 
 // Error is the runner's failure reply to any request. It is a message, not a
@@ -111,3 +135,4 @@ func (Error) Kind() Kind   { return KindError }
 func (Marker) Kind() Kind  { return KindMarker }
 func (Pause) Kind() Kind   { return KindPause }
 func (Resume) Kind() Kind  { return KindResume }
+func (JSHeap) Kind() Kind  { return KindJSHeap }

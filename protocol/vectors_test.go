@@ -65,7 +65,7 @@ func TestVectorsHeader(t *testing.T) {
 		seen[v.Name] = true
 	}
 	for _, k := range []protocol.Kind{protocol.KindHello, protocol.KindWelcome, protocol.KindStart, protocol.KindStop,
-		protocol.KindAck, protocol.KindError, protocol.KindMarker, protocol.KindPause, protocol.KindResume} {
+		protocol.KindAck, protocol.KindError, protocol.KindMarker, protocol.KindPause, protocol.KindResume, protocol.KindJSHeap} {
 		if !kinds[k] {
 			t.Errorf("no canonical vector for kind %q", k)
 		}

@@ -52,7 +52,8 @@ enum memtally_kind {
 	MEMTALLY_ERROR,
 	MEMTALLY_MARKER,
 	MEMTALLY_PAUSE,
-	MEMTALLY_RESUME
+	MEMTALLY_RESUME,
+	MEMTALLY_JS_HEAP
 };
 
 /* A string that is not NUL-terminated; decoded strings point into the
@@ -72,9 +73,12 @@ struct memtally_message {
 	struct memtally_str integration;         /* hello */
 	struct memtally_str integration_version; /* hello */
 	struct memtally_str mode;                /* welcome */
-	struct memtally_str uri;                 /* start */
+	struct memtally_str uri;                 /* start, js_heap */
 	struct memtally_str reason;              /* error */
 	struct memtally_str name;                /* marker */
+	uint32_t gc_forced;                      /* js_heap */
+	uint32_t gc_count;                       /* js_heap */
+	uint64_t used_before, used_after, peak, retained_after; /* js_heap */
 };
 
 /* Connects to the runner named by MEMTALLY_CTL_FIFO and MEMTALLY_ACK_FIFO,

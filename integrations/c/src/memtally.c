@@ -25,7 +25,7 @@ static const struct {
 	{"start", MEMTALLY_START}, {"stop", MEMTALLY_STOP},
 	{"ack", MEMTALLY_ACK},     {"error", MEMTALLY_ERROR},
 	{"marker", MEMTALLY_MARKER}, {"pause", MEMTALLY_PAUSE},
-	{"resume", MEMTALLY_RESUME},
+	{"resume", MEMTALLY_RESUME}, {"js_heap", MEMTALLY_JS_HEAP},
 };
 
 static const char *kind_name(enum memtally_kind k) {
@@ -248,6 +248,9 @@ static const struct field welcome_fields[] = {F_U32(version), F_STR(mode)};
 static const struct field start_fields[] = {F_STR(uri)};
 static const struct field error_fields[] = {F_STR(reason)};
 static const struct field marker_fields[] = {F_STR(name), F_U64(timestamp)};
+static const struct field js_heap_fields[] = {F_STR(uri), F_U32(gc_forced),
+	F_U64(used_before), F_U64(used_after), F_U64(peak), F_U64(retained_after),
+	F_U32(gc_count)};
 
 static const struct field *fields_of(enum memtally_kind k, size_t *n) {
 	switch (k) {
@@ -256,6 +259,7 @@ static const struct field *fields_of(enum memtally_kind k, size_t *n) {
 	case MEMTALLY_START: *n = 1; return start_fields;
 	case MEMTALLY_ERROR: *n = 1; return error_fields;
 	case MEMTALLY_MARKER: *n = 2; return marker_fields;
+	case MEMTALLY_JS_HEAP: *n = 7; return js_heap_fields;
 	default: *n = 0; return NULL;
 	}
 }
@@ -392,7 +396,7 @@ int memtally_decode(const unsigned char *payload, size_t len,
 				}
 			}
 		}
-		if ((m->kind == MEMTALLY_START && m->uri.len == 0) ||
+		if (((m->kind == MEMTALLY_START || m->kind == MEMTALLY_JS_HEAP) && m->uri.len == 0) ||
 		    (m->kind == MEMTALLY_MARKER && m->name.len == 0))
 			return MEMTALLY_MALFORMED;
 	}
@@ -477,7 +481,7 @@ int memtally_encode(const struct memtally_message *m, unsigned char *out,
 
 	if (!kname)
 		return MEMTALLY_INVALID;
-	if ((m->kind == MEMTALLY_START && m->uri.len == 0) ||
+	if (((m->kind == MEMTALLY_START || m->kind == MEMTALLY_JS_HEAP) && m->uri.len == 0) ||
 	    (m->kind == MEMTALLY_MARKER && m->name.len == 0))
 		return MEMTALLY_INVALID;
 	for (f = 0; f < nf; f++) {

@@ -24,6 +24,12 @@ class Message(ctypes.Structure):
         ("uri", Str),
         ("reason", Str),
         ("name", Str),
+        ("gc_forced", ctypes.c_uint32),
+        ("gc_count", ctypes.c_uint32),
+        ("used_before", ctypes.c_uint64),
+        ("used_after", ctypes.c_uint64),
+        ("peak", ctypes.c_uint64),
+        ("retained_after", ctypes.c_uint64),
     ]
 
 

@@ -54,7 +54,8 @@ static int same(const struct memtally_message *m, json_t *msg,
 	const char *key;
 	json_t *v;
 	static const char *names[] = {"", "hello", "welcome", "start", "stop",
-	                              "ack", "error", "marker", "pause", "resume"};
+	                              "ack", "error", "marker", "pause", "resume",
+	                              "js_heap"};
 	memset(want, 0, sizeof *want);
 	if (!kind || strcmp(names[m->kind], kind) != 0)
 		return 0;
@@ -71,6 +72,24 @@ static int same(const struct memtally_message *m, json_t *msg,
 		} else if (!strcmp(key, "pid")) {
 			if (!uint_matches(m->pid, v)) return 0;
 			want->pid = (uint32_t)strtoull(json_string_value(v), NULL, 10);
+		} else if (!strcmp(key, "gc_forced")) {
+			if (!uint_matches(m->gc_forced, v)) return 0;
+			want->gc_forced = (uint32_t)strtoull(json_string_value(v), NULL, 10);
+		} else if (!strcmp(key, "gc_count")) {
+			if (!uint_matches(m->gc_count, v)) return 0;
+			want->gc_count = (uint32_t)strtoull(json_string_value(v), NULL, 10);
+		} else if (!strcmp(key, "used_before")) {
+			if (!uint_matches(m->used_before, v)) return 0;
+			want->used_before = strtoull(json_string_value(v), NULL, 10);
+		} else if (!strcmp(key, "used_after")) {
+			if (!uint_matches(m->used_after, v)) return 0;
+			want->used_after = strtoull(json_string_value(v), NULL, 10);
+		} else if (!strcmp(key, "peak")) {
+			if (!uint_matches(m->peak, v)) return 0;
+			want->peak = strtoull(json_string_value(v), NULL, 10);
+		} else if (!strcmp(key, "retained_after")) {
+			if (!uint_matches(m->retained_after, v)) return 0;
+			want->retained_after = strtoull(json_string_value(v), NULL, 10);
 		} else if (!strcmp(key, "timestamp")) {
 			if (!uint_matches(m->timestamp, v)) return 0;
 			want->timestamp = strtoull(json_string_value(v), NULL, 10);

@@ -86,6 +86,9 @@ func pairsOf(m protocol.Message) ([]pair, error) {
 		return []pair{kind, {"reason", m.Reason}}, nil
 	case protocol.Marker:
 		return []pair{kind, {"name", m.Name}, {"timestamp", m.Timestamp}}, nil
+	case protocol.JSHeap:
+		return []pair{kind, {"uri", m.URI}, {"gc_forced", m.GCForced}, {"used_before", m.UsedBefore},
+			{"used_after", m.UsedAfter}, {"peak", m.Peak}, {"retained_after", m.RetainedAfter}, {"gc_count", m.GCCount}}, nil
 	}
 	return nil, fmt.Errorf("unsupported message type %T", m)
 }
@@ -154,6 +157,16 @@ func (m *Message) UnmarshalJSON(data []byte) error {
 		m.Message = protocol.Error{Reason: o.str("reason")}
 	case protocol.KindMarker:
 		m.Message = protocol.Marker{Name: o.str("name"), Timestamp: o.uint("timestamp", math.MaxUint64)}
+	case protocol.KindJSHeap:
+		m.Message = protocol.JSHeap{
+			URI:           o.str("uri"),
+			GCForced:      o.uint32("gc_forced"),
+			UsedBefore:    o.uint("used_before", math.MaxUint64),
+			UsedAfter:     o.uint("used_after", math.MaxUint64),
+			Peak:          o.uint("peak", math.MaxUint64),
+			RetainedAfter: o.uint("retained_after", math.MaxUint64),
+			GCCount:       o.uint32("gc_count"),
+		}
 	default:
 		if o.err == nil {
 			o.err = fmt.Errorf("unknown kind %q", kind)

@@ -178,6 +178,8 @@ var (
 	ackEntries     = entries{{"kind", str("ack")}}
 	errorEntries   = entries{{"kind", str("error")}, {"reason", str("hello required")}}
 	markerEntries  = entries{{"kind", str("marker")}, {"name", str("setup_done")}, {"timestamp", num(123456789)}}
+	jsHeapEntries  = entries{{"kind", str("js_heap")}, {"uri", str("b::x")}, {"gc_forced", num(1)}, {"used_before", num(10)},
+		{"used_after", num(20)}, {"peak", num(30)}, {"retained_after", num(11)}, {"gc_count", num(0)}}
 )
 
 const startURI = "tests/test_parse.py::TestJSON::test_loads[small]"
@@ -208,6 +210,9 @@ func (g *generator) valid() {
 	g.canonical("stop", protocol.Stop{})
 	g.canonical("pause", protocol.Pause{})
 	g.canonical("resume", protocol.Resume{})
+	g.canonical("js_heap", protocol.JSHeap{URI: "bench/parse.bench.ts::json::parse", GCForced: 1,
+		UsedBefore: 4_200_000, UsedAfter: 9_800_000, Peak: 12_345_678, RetainedAfter: 4_300_000, GCCount: 2})
+	g.canonical("js_heap_no_gc", protocol.JSHeap{URI: "b::x", UsedBefore: math.MaxUint64, UsedAfter: 0, Peak: 1 << 53})
 	g.canonical("ack", protocol.Ack{})
 	g.canonical("error", protocol.Error{Reason: "hello required"})
 	g.canonical("error_empty_reason", protocol.Error{})
@@ -350,6 +355,10 @@ func (g *generator) invalid() {
 	g.rejectedPayload("error_missing_reason", malformed, errorEntries.without("reason").payload())
 	g.rejectedPayload("marker_missing_name", malformed, markerEntries.without("name").payload())
 	g.rejectedPayload("marker_missing_timestamp", malformed, markerEntries.without("timestamp").payload())
+	g.rejectedPayload("js_heap_missing_peak", malformed, jsHeapEntries.without("peak").payload())
+	g.rejectedPayload("js_heap_empty_uri", malformed, jsHeapEntries.with("uri", str("")).payload())
+	g.rejectedPayload("js_heap_gc_count_over_u32", malformed, jsHeapEntries.with("gc_count", u64(math.MaxUint32+1)).payload())
+	g.rejectedPayload("js_heap_used_before_negative", malformed, jsHeapEntries.with("used_before", i8(-1)).payload())
 
 	// Wrong types.
 	g.rejectedPayload("start_uri_int", malformed, startEntries.with("uri", num(7)).payload())

@@ -73,6 +73,7 @@ func run(args []string, out io.Writer) error {
 	allocBytes := fs.Int("alloc", 0, "malloc and free this many bytes inside each benchmark")
 	leakBytes := fs.Int("leak", 0, "malloc this many bytes inside each benchmark, never freed")
 	pausedBytes := fs.Int("paused", 0, "malloc and free this many bytes in a paused region of each benchmark")
+	jsHeap := fs.Bool("js-heap", false, "report a V8 heap that grew by 2000 bytes after each benchmark, as a JS integration does")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -160,6 +161,12 @@ func run(args []string, out io.Writer) error {
 		time.Sleep(*hold)
 		if err := c.Stop(); err != nil {
 			return fmt.Errorf("stop %s: %w", uri, err)
+		}
+		if *jsHeap {
+			heap := protocol.JSHeap{URI: uri, GCForced: 1, UsedBefore: 1000, UsedAfter: 3000, Peak: 5000, RetainedAfter: 1500, GCCount: 1}
+			if reply, err := c.Request(heap); err != nil || reply.Kind() != protocol.KindAck {
+				return fmt.Errorf("js_heap %s: %v %v", uri, reply, err)
+			}
 		}
 		fmt.Fprintf(out, "%s: ran %s\n", name, uri)
 	}

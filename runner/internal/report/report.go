@@ -83,7 +83,6 @@ type Number struct {
 // opened. Native is the malloc heap the probes measured; further series,
 // such as the V8 heap that the JS integrations measure (js_heap), are drawn
 // beside it, each on the same time axis, whenever a benchmark carries them.
-// results.json has no such series yet, so today every chart has one line.
 type Series struct {
 	Name   string      `json:"name"`
 	Points [][2]uint64 `json:"points"`
@@ -129,6 +128,9 @@ func FromRun(run *results.Run, cmp *compare.Result) View {
 		shown := representative(g)
 		b.WindowNS = shown.StopNS - shown.StartNS
 		b.Series = []Series{native(shown)}
+		if shown.JSHeap != nil {
+			b.Series = append(b.Series, jsHeap(shown))
+		}
 		if cmp != nil {
 			b.Change, b.Regress = change(cmp, g)
 		}
@@ -185,6 +187,23 @@ func native(b results.Benchmark) Series {
 	}
 	s.Peak = PeakOf(s.Points)
 	return s
+}
+
+// jsHeap draws the V8 heap a JS integration reported, as bytes above its
+// level when the window opened. The integration reads it at the start and
+// the end of the run and records the peak without its time, so the line
+// joins the two readings and the peak is marked at the end.
+func jsHeap(b results.Benchmark) Series {
+	end := uint64(0)
+	if b.StopNS > b.StartNS {
+		end = b.StopNS - b.StartNS
+	}
+	h := b.JSHeap
+	return Series{
+		Name:   "JS heap (V8), above its start",
+		Points: [][2]uint64{{0, 0}, {end, uint64(max(h.DeltaBytes, 0))}},
+		Peak:   [2]uint64{end, uint64(max(h.PeakDeltaBytes, 0))},
+	}
 }
 
 // PeakOf returns the first point at the maximum.

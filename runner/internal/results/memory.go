@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"memtally.dev/protocol"
 	"memtally.dev/runner/internal/capture"
 )
 
@@ -79,4 +80,40 @@ func (b *Benchmark) SetMemory(m capture.Metrics) {
 	if len(unprobed) > 0 {
 		b.Incomplete("allocations not visible in " + strings.Join(unprobed, "; "))
 	}
+}
+
+// JSHeap is the V8 heap around a benchmark's run, as a JS integration
+// measured it: V8 allocates JavaScript objects in pages it maps itself,
+// which the malloc probes never see. Sizes are bytes.
+type JSHeap struct {
+	GCForced        bool   `json:"gc_forced"`
+	UsedBeforeBytes uint64 `json:"used_before_bytes"`
+	UsedAfterBytes  uint64 `json:"used_after_bytes"`
+	// DeltaBytes is negative when a GC during the run freed more than the
+	// run left behind.
+	DeltaBytes     int64  `json:"delta_bytes"`
+	PeakBytes      uint64 `json:"peak_bytes"`
+	PeakDeltaBytes int64  `json:"peak_delta_bytes"`
+	// RetainedBytes is what the run left reachable: the used heap after a
+	// forced GC, minus UsedBeforeBytes. Nil unless GCForced.
+	RetainedBytes *int64 `json:"retained_bytes"`
+	GCCount       uint32 `json:"gc_count"`
+}
+
+// FromJSHeap turns a js_heap report into its results form.
+func FromJSHeap(m protocol.JSHeap) *JSHeap {
+	h := &JSHeap{
+		GCForced:        m.GCForced != 0,
+		UsedBeforeBytes: m.UsedBefore,
+		UsedAfterBytes:  m.UsedAfter,
+		DeltaBytes:      int64(m.UsedAfter) - int64(m.UsedBefore),
+		PeakBytes:       m.Peak,
+		PeakDeltaBytes:  int64(m.Peak) - int64(m.UsedBefore),
+		GCCount:         m.GCCount,
+	}
+	if h.GCForced {
+		retained := int64(m.RetainedAfter) - int64(m.UsedBefore)
+		h.RetainedBytes = &retained
+	}
+	return h
 }

@@ -123,6 +123,8 @@ type Benchmark struct {
 	Status     string   `json:"status"`
 	Reason     string   `json:"reason,omitempty"`
 	Markers    []Marker `json:"markers,omitempty"`
+	// JSHeap is what a JS integration reported of the V8 heap.
+	JSHeap *JSHeap `json:"js_heap,omitempty"`
 	Memory
 }
 

@@ -55,12 +55,16 @@ type Server struct {
 
 	pending []byte // bytes of an incomplete frame
 
-	session    *session
-	exited     []*session         // client exits noticed while their frames may be unread
-	open       *results.Benchmark // the window in progress, if any
-	paused     bool               // whether the open window is paused
-	benchmarks []results.Benchmark
-	clients    []results.Integration
+	session *session
+	exited  []*session         // client exits noticed while their frames may be unread
+	open    *results.Benchmark // the window in progress, if any
+	paused  bool               // whether the open window is paused
+	// lastStopped indexes benchmarks at the session's last stopped
+	// benchmark, which a js_heap report may still describe; -1 when there
+	// is none.
+	lastStopped int
+	benchmarks  []results.Benchmark
+	clients     []results.Integration
 
 	chunks  chan []byte
 	exits   chan *session // sessions whose client process ended
@@ -81,13 +85,14 @@ type session struct {
 // misbehaving clients go to log.
 func New(fifos *fifo.Pair, target string, log io.Writer, tracker Tracker) *Server {
 	return &Server{
-		fifos:   fifos,
-		target:  target,
-		log:     log,
-		tracker: tracker,
-		chunks:  make(chan []byte, 16),
-		exits:   make(chan *session),
-		stopped: make(chan struct{}),
+		fifos:       fifos,
+		target:      target,
+		log:         log,
+		tracker:     tracker,
+		lastStopped: -1,
+		chunks:      make(chan []byte, 16),
+		exits:       make(chan *session),
+		stopped:     make(chan struct{}),
 	}
 }
 
@@ -238,6 +243,8 @@ func (s *Server) handle(msg protocol.Message) {
 		s.start(m)
 	case protocol.Stop:
 		s.stop()
+	case protocol.JSHeap:
+		s.jsHeap(m)
 	case protocol.Pause:
 		s.pause(true)
 	case protocol.Resume:
@@ -317,6 +324,7 @@ func (s *Server) start(m protocol.Start) {
 			return
 		}
 	}
+	s.lastStopped = -1
 	s.open = &results.Benchmark{
 		URI:     m.URI,
 		Target:  s.target,
@@ -359,6 +367,19 @@ func (s *Server) stop() {
 	}
 	s.open.StopNS = monotime.Now()
 	s.closeWindow()
+	s.lastStopped = len(s.benchmarks) - 1
+	s.reply(protocol.Ack{})
+}
+
+// jsHeap records what a JS integration measured of the V8 heap around the
+// run of the benchmark it just stopped.
+func (s *Server) jsHeap(m protocol.JSHeap) {
+	if s.lastStopped < 0 || s.benchmarks[s.lastStopped].URI != m.URI {
+		s.reject(fmt.Sprintf("js_heap for %q, which is not the benchmark just stopped", m.URI))
+		return
+	}
+	s.benchmarks[s.lastStopped].JSHeap = results.FromJSHeap(m)
+	s.lastStopped = -1
 	s.reply(protocol.Ack{})
 }
 
@@ -434,6 +455,7 @@ func (s *Server) clientExited(sess *session) {
 // Its watcher keeps the pidfd until the process exits, and its report is
 // then ignored.
 func (s *Server) endSession(reason string) {
+	s.lastStopped = -1
 	if s.open != nil {
 		s.open.Incomplete(reason)
 		s.closeWindow()

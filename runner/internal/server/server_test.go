@@ -202,3 +202,33 @@ func TestPauseResume(t *testing.T) {
 		t.Fatalf("benchmarks = %+v", got)
 	}
 }
+
+func TestJSHeap(t *testing.T) {
+	srv, p, done, served, _ := startServer(t)
+	p.request(hello())
+	heap := protocol.JSHeap{URI: "a.bench.ts::x", GCForced: 1, UsedBefore: 1000, UsedAfter: 900, Peak: 5000, RetainedAfter: 1100, GCCount: 1}
+	if reply := p.request(heap); reply.Kind() != protocol.KindError {
+		t.Fatalf("js_heap before any benchmark: %#v", reply)
+	}
+	p.request(protocol.Start{URI: "a.bench.ts::x"})
+	p.request(protocol.Stop{})
+	if reply := p.request(protocol.JSHeap{URI: "other"}); reply.Kind() != protocol.KindError {
+		t.Fatalf("js_heap for another uri: %#v", reply)
+	}
+	if reply := p.request(heap); reply.Kind() != protocol.KindAck {
+		t.Fatalf("js_heap: %#v", reply)
+	}
+	if reply := p.request(heap); reply.Kind() != protocol.KindError {
+		t.Fatalf("second js_heap: %#v", reply)
+	}
+	close(done)
+	<-served
+	got := srv.Benchmarks()
+	if len(got) != 1 || got[0].JSHeap == nil {
+		t.Fatalf("benchmarks = %+v", got)
+	}
+	h := *got[0].JSHeap
+	if !h.GCForced || h.DeltaBytes != -100 || h.PeakDeltaBytes != 4000 || h.RetainedBytes == nil || *h.RetainedBytes != 100 || h.GCCount != 1 {
+		t.Fatalf("js_heap = %+v", h)
+	}
+}

@@ -34,6 +34,16 @@ describe('vitest bench under the runner', () => {
     for (const rec of Object.values(r)) assertPlaced(run.events, 'beforeAll file', rec, false);
     // One process for every file: the runner serves one client at a time.
     assert.equal(new Set(run.results.benchmarks.map((b) => b.pid)).size, 1);
+
+    // The native numbers: a 1 MiB Buffer is a malloc the probes see.
+    assert.ok(r.buffer.total_bytes >= 1 << 20, `buffer 1 MiB: total_bytes ${r.buffer.total_bytes}`);
+    // The V8 heap, invisible to the probes, reaches results.json as js_heap.
+    for (const rec of Object.values(r)) assert.ok(rec.js_heap, `${rec.uri} has no js_heap`);
+    assert.ok(r.objects.js_heap.delta_bytes > 0, `100k objects: js_heap ${JSON.stringify(r.objects.js_heap)}`);
+    assert.ok(r.objects.js_heap.peak_delta_bytes >= r.objects.js_heap.delta_bytes);
+    assert.equal(r.objects.js_heap.gc_forced, true, 'the runner adds --expose-gc');
+    // The floor of an empty benchmark, stated in the README.
+    assert.ok(r.empty.alloc_count <= 4, `empty: ${r.empty.alloc_count} native allocations`);
   });
 });
 

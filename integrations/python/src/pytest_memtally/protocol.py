@@ -39,13 +39,22 @@ FIELDS: dict[str, tuple[tuple[str, object], ...]] = {
     "stop": (),
     "pause": (),
     "resume": (),
+    "js_heap": (
+        ("uri", str),
+        ("gc_forced", _U32),
+        ("used_before", _U64),
+        ("used_after", _U64),
+        ("peak", _U64),
+        ("retained_after", _U64),
+        ("gc_count", _U32),
+    ),
     "ack": (),
     "error": (("reason", str),),
     "marker": (("name", str), ("timestamp", _U64)),
 }
 
 # Fields that must not be empty (SPEC.md 4.4 stage C rule 4).
-_NON_EMPTY = {("start", "uri"), ("marker", "name")}
+_NON_EMPTY = {("start", "uri"), ("marker", "name"), ("js_heap", "uri")}
 
 
 def _check_fields(message: dict) -> None:

@@ -23,7 +23,9 @@ const MAX_DEPTH: usize = 32;
 /// once is reused without allocating.
 pub fn encode_frame(msg: &Message<'_>, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     match msg {
-        Message::Start { uri: "" } => return Err(EncodeError::EmptyUri),
+        Message::Start { uri: "" } | Message::JsHeap { uri: "", .. } => {
+            return Err(EncodeError::EmptyUri)
+        }
         Message::Marker { name: "", .. } => return Err(EncodeError::EmptyName),
         _ => {}
     }
@@ -51,6 +53,7 @@ fn write_payload(msg: &Message<'_>, out: &mut Vec<u8>) {
     };
     let pairs = match msg {
         Message::Hello { .. } => 6,
+        Message::JsHeap { .. } => 8,
         Message::Welcome { .. } | Message::Marker { .. } => 3,
         Message::Start { .. } | Message::Error { .. } => 2,
         Message::Stop | Message::Pause | Message::Resume | Message::Ack => 1,
@@ -80,6 +83,23 @@ fn write_payload(msg: &Message<'_>, out: &mut Vec<u8>) {
         Message::Marker { name, timestamp } => {
             str_field(out, "name", name);
             uint_field(out, "timestamp", timestamp);
+        }
+        Message::JsHeap {
+            uri,
+            gc_forced,
+            used_before,
+            used_after,
+            peak,
+            retained_after,
+            gc_count,
+        } => {
+            str_field(out, "uri", uri);
+            uint_field(out, "gc_forced", gc_forced.into());
+            uint_field(out, "used_before", used_before);
+            uint_field(out, "used_after", used_after);
+            uint_field(out, "peak", peak);
+            uint_field(out, "retained_after", retained_after);
+            uint_field(out, "gc_count", gc_count.into());
         }
         Message::Stop | Message::Pause | Message::Resume | Message::Ack => {}
     }
@@ -222,6 +242,21 @@ pub fn decode_payload(payload: &[u8]) -> Result<Message<'_>, DecodeError> {
         "stop" => Ok(Message::Stop),
         "pause" => Ok(Message::Pause),
         "resume" => Ok(Message::Resume),
+        "js_heap" => {
+            let uri = fields.str("uri")?;
+            if uri.is_empty() {
+                return Err(DecodeError::malformed("empty uri"));
+            }
+            Ok(Message::JsHeap {
+                uri,
+                gc_forced: fields.uint("gc_forced", u32::MAX.into())? as u32,
+                used_before: fields.uint("used_before", u64::MAX.into())? as u64,
+                used_after: fields.uint("used_after", u64::MAX.into())? as u64,
+                peak: fields.uint("peak", u64::MAX.into())? as u64,
+                retained_after: fields.uint("retained_after", u64::MAX.into())? as u64,
+                gc_count: fields.uint("gc_count", u32::MAX.into())? as u32,
+            })
+        }
         "ack" => Ok(Message::Ack),
         "error" => Ok(Message::Error {
             reason: fields.str("reason")?,
@@ -257,7 +292,7 @@ struct Fields<'a> {
     overflow: bool,
 }
 
-const KNOWN: [&str; 10] = [
+const KNOWN: [&str; 16] = [
     "version",
     "min_version",
     "integration",
@@ -268,6 +303,12 @@ const KNOWN: [&str; 10] = [
     "reason",
     "name",
     "timestamp",
+    "gc_forced",
+    "used_before",
+    "used_after",
+    "peak",
+    "retained_after",
+    "gc_count",
 ];
 
 impl<'a> Fields<'a> {

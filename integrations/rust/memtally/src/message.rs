@@ -28,6 +28,17 @@ pub enum Message<'a> {
     Pause,
     /// Counts the open benchmark's allocations again.
     Resume,
+    /// The V8 heap around the run of the benchmark just stopped, which a
+    /// JavaScript integration reports; decoded here for completeness.
+    JsHeap {
+        uri: &'a str,
+        gc_forced: u32,
+        used_before: u64,
+        used_after: u64,
+        peak: u64,
+        retained_after: u64,
+        gc_count: u32,
+    },
     Ack,
     Error {
         reason: &'a str,
@@ -48,6 +59,7 @@ impl Message<'_> {
             Message::Stop => "stop",
             Message::Pause => "pause",
             Message::Resume => "resume",
+            Message::JsHeap { .. } => "js_heap",
             Message::Ack => "ack",
             Message::Error { .. } => "error",
             Message::Marker { .. } => "marker",

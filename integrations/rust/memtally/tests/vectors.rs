@@ -33,6 +33,18 @@ fn to_json(m: &Message<'_>) -> Value {
         Message::Stop => json!({"kind": "stop"}),
         Message::Pause => json!({"kind": "pause"}),
         Message::Resume => json!({"kind": "resume"}),
+        Message::JsHeap {
+            uri,
+            gc_forced,
+            used_before,
+            used_after,
+            peak,
+            retained_after,
+            gc_count,
+        } => json!({
+            "kind": "js_heap", "uri": uri, "gc_forced": gc_forced, "used_before": used_before,
+            "used_after": used_after, "peak": peak, "retained_after": retained_after, "gc_count": gc_count,
+        }),
         Message::Ack => json!({"kind": "ack"}),
         Message::Error { reason } => json!({"kind": "error", "reason": reason}),
         Message::Marker { name, timestamp } => {
@@ -60,6 +72,15 @@ fn from_json(v: &Value) -> Message<'_> {
         "stop" => Message::Stop,
         "pause" => Message::Pause,
         "resume" => Message::Resume,
+        "js_heap" => Message::JsHeap {
+            uri: s("uri"),
+            gc_forced: u("gc_forced") as u32,
+            used_before: u("used_before"),
+            used_after: u("used_after"),
+            peak: u("peak"),
+            retained_after: u("retained_after"),
+            gc_count: u("gc_count") as u32,
+        },
         "ack" => Message::Ack,
         "error" => Message::Error {
             reason: s("reason"),

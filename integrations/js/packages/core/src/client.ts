@@ -14,6 +14,7 @@ import {
   PROTOCOL_VERSION,
   type Welcome,
 } from './protocol.js';
+import type { JsHeap } from './heap.js';
 import { Backoff } from './wait.js';
 import { Watchdog } from './watchdog.js';
 
@@ -136,6 +137,22 @@ export class Client {
   stop(): void {
     // Sent inside the window: the worker is not woken until the ack.
     this.expectAck(STOP_FRAME, 'stop', false, true);
+  }
+
+  /** Reports the V8 heap around the run of the benchmark just stopped. */
+  jsHeap(uri: string, heap: JsHeap): void {
+    const bytes = (n: number) => BigInt(Math.max(0, Math.round(n)));
+    const frame = encodeFrame({
+      kind: 'js_heap',
+      uri,
+      gc_forced: heap.gc_forced ? 1 : 0,
+      used_before: bytes(heap.used_before_bytes),
+      used_after: bytes(heap.used_after_bytes),
+      peak: bytes(heap.peak_bytes),
+      retained_after: heap.retained_bytes === null ? 0n : bytes(heap.used_before_bytes + heap.retained_bytes),
+      gc_count: heap.gc_count,
+    });
+    this.expectAck(frame, 'js_heap', true, true);
   }
 
   /** Records the instant timestamp (CLOCK_MONOTONIC ns) as name. */

@@ -41,6 +41,17 @@ export interface Pause {
 export interface Resume {
   kind: 'resume';
 }
+/** The V8 heap around the run of the benchmark just stopped (SPEC.md section 5). */
+export interface JsHeapReport {
+  kind: 'js_heap';
+  uri: string;
+  gc_forced: number;
+  used_before: bigint;
+  used_after: bigint;
+  peak: bigint;
+  retained_after: bigint;
+  gc_count: number;
+}
 export interface Ack {
   kind: 'ack';
 }
@@ -55,7 +66,7 @@ export interface Marker {
   timestamp: bigint;
 }
 
-export type Message = Hello | Welcome | Start | Stop | Pause | Resume | Ack | ErrorReply | Marker;
+export type Message = Hello | Welcome | Start | Stop | Pause | Resume | JsHeapReport | Ack | ErrorReply | Marker;
 export type Kind = Message['kind'];
 
 type FieldType = 'str' | 'uint32' | 'uint64';
@@ -77,6 +88,15 @@ export const FIELDS: { readonly [K in Kind]: ReadonlyArray<readonly [string, Fie
   stop: [],
   pause: [],
   resume: [],
+  js_heap: [
+    ['uri', 'str'],
+    ['gc_forced', 'uint32'],
+    ['used_before', 'uint64'],
+    ['used_after', 'uint64'],
+    ['peak', 'uint64'],
+    ['retained_after', 'uint64'],
+    ['gc_count', 'uint32'],
+  ],
   ack: [],
   error: [['reason', 'str']],
   marker: [
@@ -86,7 +106,7 @@ export const FIELDS: { readonly [K in Kind]: ReadonlyArray<readonly [string, Fie
 };
 
 /** Fields that must not be empty strings. */
-export const NON_EMPTY: ReadonlySet<string> = new Set(['start.uri', 'marker.name']);
+export const NON_EMPTY: ReadonlySet<string> = new Set(['start.uri', 'marker.name', 'js_heap.uri']);
 
 export const UINT32_MAX = 0xffff_ffff;
 export const UINT64_MAX = 0xffff_ffff_ffff_ffffn;

@@ -114,13 +114,26 @@ export class Session {
     const closed = open && this.close();
     const heap = probe.end(before, used);
     if (!closed) r.status = 'unmeasured';
-    else r.js_heap = heap;
+    else {
+      r.js_heap = heap;
+      this.report(r.uri, heap);
+    }
     if (thrown.length > 0) {
       r.error = thrown[0];
       if (r.status === 'ok') r.status = 'error';
     }
     if (!this.rehearsing) this.records.push(r);
     return r;
+  }
+
+  // Sent after stop's ack, outside the window: results.json then carries
+  // the V8 heap beside the native numbers.
+  private report(uri: string, heap: JsHeap): void {
+    try {
+      this.client?.jsHeap(uri, heap);
+    } catch (err) {
+      this.failed(err);
+    }
   }
 
   private open(frame: Uint8Array): boolean {

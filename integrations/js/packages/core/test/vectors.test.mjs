@@ -14,9 +14,16 @@ const vectorsPath = new URL('../../../../../protocol/vectors/vectors.json', impo
 // parsed as bigint.
 const vectors = parse(readFileSync(vectorsPath, 'utf8'), null, (s) => (isSafeNumber(s) ? Number(s) : BigInt(s)));
 
-// The codec returns timestamps as bigint and every other integer as number.
+// The codec returns uint64 fields (a marker's timestamp, js_heap's sizes)
+// as bigint and every other integer as number.
 function expected(message) {
-  return message.kind === 'marker' ? { ...message, timestamp: BigInt(message.timestamp) } : message;
+  if (message.kind === 'marker') return { ...message, timestamp: BigInt(message.timestamp) };
+  if (message.kind === 'js_heap') {
+    const m = { ...message };
+    for (const k of ['used_before', 'used_after', 'peak', 'retained_after']) m[k] = BigInt(m[k]);
+    return m;
+  }
+  return message;
 }
 
 for (const [format, codec] of [['esm', esm], ['cjs', cjs]]) {
