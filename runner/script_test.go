@@ -53,6 +53,9 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			fixtures, err := filepath.Abs(filepath.Join("testdata", "fixtures"))
 			env.Setenv("FIXTURES", fixtures)
+			schema, serr := filepath.Abs(filepath.Join("..", filepath.FromSlash(resultschema.RelPath)))
+			env.Setenv("RESULTS_SCHEMA", schema)
+			err = errors.Join(err, serr)
 			// Runs report to $GITHUB_STEP_SUMMARY when it is set: a
 			// test run inside GitHub Actions must not write there.
 			env.Setenv("GITHUB_STEP_SUMMARY", "")

@@ -23,6 +23,7 @@ import (
 	"memtally.dev/runner/internal/progress"
 	"memtally.dev/runner/internal/report"
 	"memtally.dev/runner/internal/results"
+	"memtally.dev/runner/internal/resultschema"
 	"memtally.dev/runner/internal/server"
 	"memtally.dev/runner/internal/threshold"
 )
@@ -97,7 +98,10 @@ func (r *runner) run(targets []target) error {
 	}
 	write := func() error {
 		run.RecordEnvironment()
-		return results.Write(dir, run)
+		if err := results.Write(dir, run); err != nil {
+			return err
+		}
+		return checkSchema(filepath.Join(dir, results.FileName))
 	}
 	// Written before anything runs, then after every target, so that a
 	// run that dies half-way still leaves what it measured.
@@ -442,6 +446,22 @@ func (r *runner) wait(proc *launch.Process, t target) (timedOut bool) {
 			go proc.Stop(syscall.SIGTERM, stopGrace)
 		}
 	}
+}
+
+// ValidateVar names the variable under which every results.json the runner
+// writes is checked against protocol/results.schema.json, found from the
+// working directory up. scripts/test sets it, so that the files that the
+// integrations' own suites make the runner write are checked too.
+const ValidateVar = "MEMTALLY_VALIDATE_RESULTS"
+
+func checkSchema(path string) error {
+	if os.Getenv(ValidateVar) != "1" {
+		return nil
+	}
+	if err := resultschema.ValidateFile(path); err != nil {
+		return fmt.Errorf("%s=1: %w", ValidateVar, err)
+	}
+	return nil
 }
 
 // memoryModeEnv makes runtimes with allocators of their own show their
