@@ -22,6 +22,10 @@ function checkRun(run, group) {
   for (const hook of ['beforeAll', 'beforeEach', 'afterEach', 'afterAll']) {
     assertPlaced(run.events, `${hook} hooks`, recs.hooks, false);
   }
+  // The hooks' 8 MiB Buffers are not in the window's numbers.
+  assert.ok(recs.hooks.total_bytes < 1 << 20, `hooks: total_bytes ${recs.hooks.total_bytes}`);
+  assert.ok(recs['buffer 1 MiB'].total_bytes >= 1 << 20, `buffer 1 MiB: total_bytes ${recs['buffer 1 MiB'].total_bytes}`);
+  assert.ok(recs['100k objects'].js_heap.delta_bytes > 0, `100k objects: ${JSON.stringify(recs['100k objects'].js_heap)}`);
   for (const t of TASKS) {
     assertPlaced(run.events, `setup ${t}`, recs[t], false);
     assertPlaced(run.events, `teardown ${t}`, recs[t], false);
