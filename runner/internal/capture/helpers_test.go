@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"memtally.dev/runner/internal/launch"
 	"memtally.dev/runner/internal/testutil"
 )
 
@@ -83,7 +84,7 @@ func build(t testing.TB, name string, args ...string) string {
 // it, the way the runner launches commands, and waits for the stop.
 func startHeld(t *testing.T, argv ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command("/bin/sh", append([]string{"-c", `kill -STOP $$; exec "$@"`, "sh"}, argv...)...)
+	cmd := launch.HeldCommand(argv...)
 	cmd.Stdout = os.Stderr
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"memtally.dev/runner/internal/launch"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -183,7 +184,7 @@ func runWindowed(t *testing.T, tr *Tracer, n int, argv ...string) []Metrics {
 		t.Fatal(err)
 	}
 	defer fromTest.Close()
-	held := exec.Command("/bin/sh", append([]string{"-c", `kill -STOP $$; exec "$@"`, "sh"}, argv...)...)
+	held := launch.HeldCommand(argv...)
 	held.ExtraFiles = []*os.File{fromProg, toProg} // fds 3 and 4
 	held.Stderr = os.Stderr
 	if err := held.Start(); err != nil {
@@ -239,19 +240,8 @@ func runWindowed(t *testing.T, tr *Tracer, n int, argv ...string) []Metrics {
 
 func waitStopped(t *testing.T, pid int) {
 	t.Helper()
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(pid, &ws, unix.WUNTRACED, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			t.Fatalf("wait for the held shell: %v", err)
-		}
-		break
-	}
-	if !ws.Stopped() {
-		t.Fatalf("held shell did not stop: %v", ws)
+	if err := launch.WaitStopped(pid); err != nil {
+		t.Fatal(err)
 	}
 }
 

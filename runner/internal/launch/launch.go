@@ -29,9 +29,12 @@ type Spec struct {
 	Held bool
 }
 
-// holdScript stops the shell, and once resumed replaces it with the
-// command, whose arguments follow unchanged.
-const holdScript = `kill -STOP $$; exec "$@"`
+// HeldCommand returns a command that runs argv behind a shell which stops
+// itself, and once resumed replaces itself with argv, arguments unchanged,
+// under the same pid. Start it, then WaitStopped.
+func HeldCommand(argv ...string) *exec.Cmd {
+	return exec.Command("/bin/sh", append([]string{"-c", `kill -STOP $$; exec "$@"`, "sh"}, argv...)...)
+}
 
 // Process is a started command.
 type Process struct {
@@ -46,11 +49,10 @@ func Start(s Spec) (*Process, error) {
 	if len(s.Argv) == 0 {
 		return nil, errors.New("start command: empty command")
 	}
-	argv := s.Argv
+	cmd := exec.Command(s.Argv[0], s.Argv[1:]...)
 	if s.Held {
-		argv = append([]string{"/bin/sh", "-c", holdScript, "sh"}, argv...)
+		cmd = HeldCommand(s.Argv...)
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = s.Dir
 	cmd.Env = s.Env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.Stdin, s.Stdout, s.Stderr
@@ -66,7 +68,7 @@ func Start(s Spec) (*Process, error) {
 		go p.wait()
 		return p, nil
 	}
-	if err := waitStopped(cmd.Process.Pid); err != nil {
+	if err := WaitStopped(cmd.Process.Pid); err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
 		return nil, fmt.Errorf("start command: %w", err)
@@ -74,9 +76,10 @@ func Start(s Spec) (*Process, error) {
 	return p, nil
 }
 
-// waitStopped waits until the held shell has stopped itself. Only a stop
-// is consumed; the shell ending instead is an error.
-func waitStopped(pid int) error {
+// WaitStopped waits until the held shell of a HeldCommand has stopped
+// itself. Only a stop is consumed; the shell ending instead is an error,
+// and then its exit status is gone for cmd.Wait.
+func WaitStopped(pid int) error {
 	for {
 		var ws unix.WaitStatus
 		_, err := unix.Wait4(pid, &ws, unix.WUNTRACED, nil)

@@ -1,18 +1,19 @@
 package overhead
 
 import (
-	"errors"
 	"fmt"
 	"os/exec"
 
 	"golang.org/x/sys/unix"
+
+	"memtally.dev/runner/internal/launch"
 )
 
 // Held returns a command that runs argv behind a shell which stops itself
 // before exec'ing it: the runner's launch, which capture's Follow needs.
 // Start it with StartHeld.
 func Held(argv ...string) *exec.Cmd {
-	return exec.Command("/bin/sh", append([]string{"-c", `kill -STOP $$; exec "$@"`, "sh"}, argv...)...)
+	return launch.HeldCommand(argv...)
 }
 
 // StartHeld starts cmd, made by Held, and returns once its shell has
@@ -22,23 +23,11 @@ func StartHeld(cmd *exec.Cmd) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start held: %w", err)
 	}
-	pid := cmd.Process.Pid
-	for {
-		var ws unix.WaitStatus
-		_, err := unix.Wait4(pid, &ws, unix.WUNTRACED, nil)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			_ = cmd.Process.Kill()
-			return fmt.Errorf("start held: wait for the stop: %w", err)
-		}
-		if ws.Stopped() {
-			return nil
-		}
-		// wait4 has reaped it, so cmd.Wait cannot: report it here.
-		return fmt.Errorf("start held: the shell ended before stopping (%v)", ws)
+	if err := launch.WaitStopped(cmd.Process.Pid); err != nil {
+		_ = cmd.Process.Kill()
+		return fmt.Errorf("start held: %w", err)
 	}
+	return nil
 }
 
 // Resume lets a held process go on.

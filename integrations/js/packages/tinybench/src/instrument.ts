@@ -146,7 +146,8 @@ export function runOnceSync(bench: Tracked, s: Session): unknown {
   return bench.tasks;
 }
 
-async function placeholder(): Promise<void> {}
+// What tinybench holds as each task's function under the runner.
+async function asyncStandIn(): Promise<void> {}
 
 /** Methods that would run tasks more than once; each is replaced under the runner. */
 const WARMUPS = ['warmup', 'warmupTasks', 'warmupTasksSync'] as const;
@@ -160,9 +161,9 @@ export function instrument(target: Record<string, unknown>, s: Session): void {
   target.add = function (this: Tracked, name: string, fn: unknown, opts?: unknown) {
     recordAdd(this, name, fn, opts);
     // tinybench calls a plain function once to learn whether it returns a
-    // promise (6.x in add, earlier majors in run); an async placeholder
+    // promise (6.x in add, earlier majors in run); an async stand-in
     // answers without running the body, which runs only in its window.
-    return add.call(this, name, placeholder, opts);
+    return add.call(this, name, asyncStandIn, opts);
   };
   target.run = function (this: Tracked) {
     return runOnce(this, s);
