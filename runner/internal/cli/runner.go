@@ -448,18 +448,19 @@ func (r *runner) wait(proc *launch.Process, t target) (timedOut bool) {
 	}
 }
 
-// ValidateVar names the variable under which every results.json the runner
-// writes is checked against protocol/results.schema.json, found from the
-// working directory up. scripts/test sets it, so that the files that the
+// ValidateVar names the variable holding the path of a results schema
+// (protocol/results.schema.json) that every results.json the runner writes
+// is then checked against. scripts/test sets it, so that the files that the
 // integrations' own suites make the runner write are checked too.
 const ValidateVar = "MEMTALLY_VALIDATE_RESULTS"
 
 func checkSchema(path string) error {
-	if os.Getenv(ValidateVar) != "1" {
+	schema := os.Getenv(ValidateVar)
+	if schema == "" {
 		return nil
 	}
-	if err := resultschema.ValidateFile(path); err != nil {
-		return fmt.Errorf("%s=1: %w", ValidateVar, err)
+	if err := resultschema.ValidateFileAgainst(schema, path); err != nil {
+		return fmt.Errorf("%s: %w", ValidateVar, err)
 	}
 	return nil
 }

@@ -113,3 +113,27 @@ func ValidateTree(root string) (int, error) {
 	}
 	return n, errors.Join(errs...)
 }
+
+// ValidateFileAgainst checks the results file at path against the schema
+// file at schemaPath, for a runner that validates what it writes wherever
+// it runs, without looking for the repository.
+func ValidateFileAgainst(schemaPath, path string) error {
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	s, err := c.Compile(schemaPath)
+	if err != nil {
+		return fmt.Errorf("compile schema: %w", err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read results: %w", err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("parse results %s: %w", path, err)
+	}
+	if err := s.Validate(inst); err != nil {
+		return fmt.Errorf("%s does not match %s:\n%v", path, schemaPath, err)
+	}
+	return nil
+}
