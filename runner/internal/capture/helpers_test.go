@@ -3,9 +3,6 @@ package capture
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,55 +26,24 @@ func requireBPF(t testing.TB) {
 	testutil.RequireBPF(t, CheckPrivileges())
 }
 
-// fixtureDir holds the built fixtures of this test binary run.
-var fixtureDir string
+// built holds the fixtures, built once for the whole run, without optimisation, so
+// that each allocation in the source is a call the probes see.
+var built *testutil.Fixtures
 
-// TestMain builds fixtures into one directory for the whole run; the
-// directory must be reachable by every process of a fixture's tree.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "memtally-fixtures-")
-	if err != nil {
+	var err error
+	if built, err = testutil.NewFixtures("-O0", "-g"); err != nil {
 		panic(err)
 	}
-	fixtureDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	built.Remove()
 	os.Exit(code)
 }
-
-var buildMu sync.Mutex
 
 // build compiles a fixture from runner/testdata/fixtures once per run.
 func build(t testing.TB, name string, args ...string) string {
 	t.Helper()
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	out := filepath.Join(fixtureDir, name)
-	if _, err := os.Stat(out); err == nil {
-		return out
-	}
-	src, err := filepath.Abs(filepath.Join("..", "..", "testdata", "fixtures"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc := "gcc"
-	var files []string
-	for _, a := range args {
-		if strings.HasSuffix(a, ".c") || strings.HasSuffix(a, ".cpp") {
-			files = append(files, filepath.Join(src, a))
-			if strings.HasSuffix(a, ".cpp") {
-				cc = "g++"
-			}
-			continue
-		}
-		files = append(files, a)
-	}
-	cmdArgs := append([]string{"-O0", "-g", "-o", out}, files...)
-	cmd := exec.Command(cc, cmdArgs...)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", name, err, b)
-	}
-	return out
+	return built.Build(t, name, args...)
 }
 
 // startHeld starts argv behind a shell that stops itself before exec'ing

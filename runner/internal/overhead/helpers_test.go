@@ -5,16 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"memtally.dev/runner/internal/capture"
+	"memtally.dev/runner/internal/testutil"
 )
 
 // bpfUnavailable fails the test because eBPF cannot run here, unless
@@ -47,38 +46,25 @@ func newTracer(t testing.TB) *capture.Tracer {
 	return tr
 }
 
-// fixtureDir holds the fixtures built by this test binary run.
-var fixtureDir string
+// fixtures are built once per run with gcc -O2: the timed loops must be
+// what a real benchmark would be compiled as.
+var fixtures *testutil.Fixtures
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "memtally-overhead-")
-	if err != nil {
+	var err error
+	if fixtures, err = testutil.NewFixtures("-O2"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	fixtureDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	fixtures.Remove()
 	os.Exit(code)
 }
 
-var buildMu sync.Mutex
-
-// build compiles runner/testdata/fixtures/src with gcc -O2, once per run:
-// the timed loops must be what a real benchmark would be compiled as.
+// build compiles runner/testdata/fixtures/src, with flags, once per run.
 func build(t testing.TB, src string, flags ...string) string {
 	t.Helper()
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	out := filepath.Join(fixtureDir, strings.TrimSuffix(src, ".c"))
-	if _, err := os.Stat(out); err == nil {
-		return out
-	}
-	args := append([]string{"-O2", "-o", out, filepath.Join("..", "..", "testdata", "fixtures", src)}, flags...)
-	if b, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", src, err, b)
-	}
-	return out
+	return fixtures.Build(t, strings.TrimSuffix(src, ".c"), append([]string{src}, flags...)...)
 }
 
 // loop is one run of a loop fixture.
