@@ -37,21 +37,29 @@ enum kind {
 enum event_type {
 	EVENT_ALLOC = 1,   // addr, size
 	EVENT_FREE = 2,    // addr
-	EVENT_REALLOC = 3, // addr (returned), old, size
+	EVENT_REALLOC = 3, // a realloc_event: addr (returned), size, old
 	EVENT_EXIT = 4,    // the whole thread group tgid is gone
-	EVENT_MARK = 5,    // written by the mark program; seq identifies it
+	EVENT_MARK = 5,    // written by the mark program: addr is its
+			   // sequence number, size its mark_op
 	EVENT_EXEC = 6,    // tgid replaced its image: its blocks are gone
 };
 
+// Every record of the data ring costs a reservation that, on this kind of
+// machine, costs more than the rest of the probe's work, and each byte of it
+// is a byte of cache line the consumer later pulls away: the common records
+// carry nothing they do not need.
 struct event {
+	// Not always read at this event: see event_time.
 	__u64 ts;
 	__u64 addr;
 	__u64 size;
-	__u64 old;
 	__u32 tgid;
-	__u32 tid;
 	__u32 type;
-	__u32 seq;
+};
+
+struct realloc_event {
+	struct event ev;
+	__u64 old;
 };
 
 // Records of the control ring: mostly processes held stopped (flags has
@@ -81,13 +89,16 @@ enum mark_op {
 	MARK_END = 2,   // disable emission, then mark
 	MARK_ARM = 3,   // enable emission at the next exec of arm_tgid
 	MARK_PAUSE = 4, // mark only: userspace stops counting new blocks
-	MARK_RESUME = 5, // mark only: userspace counts new blocks again
+	MARK_RESUME = 5, // mark: userspace counts new blocks again
 };
 
 struct state {
 	__u32 enabled;
 	__u32 arm_exec;
 	__u32 arm_tgid;
+	// Changes whenever counting starts or resumes, so that each thread's
+	// first event after it carries a clock reading of its own.
+	__u32 epoch;
 };
 
 // Per-CPU counters of what was lost, summed by userspace.
@@ -113,10 +124,18 @@ struct thread_state {
 	__u64 new_size;     // the size that operator new was asked for
 	__u32 depth;        // probed calls in progress on this thread
 	__u32 kind;         // the outermost call's kind
+	__u64 stamp;        // the thread's last clock reading, for event_time
+	__u64 stamp_tick;   // jiffies at that reading
+	__u32 stamp_epoch;  // state.epoch at that reading
+	__u32 unstamped;    // events given that reading since
 };
+
+// At most this many consecutive events of a thread share one clock reading.
+#define STAMP_EVERY 16
 
 // Force the enums and structs userspace decodes into BTF for bpf2go -type.
 const struct event *unused_event __attribute__((unused));
+const struct realloc_event *unused_realloc_event __attribute__((unused));
 const struct ctl_event *unused_ctl_event __attribute__((unused));
 const enum kind *unused_kind __attribute__((unused));
 const enum event_type *unused_event_type __attribute__((unused));
@@ -191,13 +210,13 @@ static __always_inline struct state *get_state(void)
 // mark therefore sees enabled == 0 and is discarded, and one reserved before
 // the mark lies before it in the ring, where userspace reads it before the
 // mark. That is what lets End return with every event of the window counted.
-static __always_inline struct event *reserve_window(struct state *st)
+static __always_inline void *reserve_window(struct state *st, __u64 size)
 {
-	struct event *e;
+	void *e;
 
 	if (!st || !st->enabled)
 		return NULL;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e) {
 		count(COUNTER_DROPPED);
 		return NULL;
@@ -209,24 +228,44 @@ static __always_inline struct event *reserve_window(struct state *st)
 	return e;
 }
 
-static __always_inline void emit(struct event *e, __u64 id, __u32 type,
-				 __u64 addr, __u64 size, __u64 old)
+// The time of a thread's event. Reading the clock costs about a fifth of
+// what the rest of an event costs here, so a thread reads it for its first
+// event after counting starts or resumes, after a scheduler tick, and every
+// STAMP_EVERY events; the events in between carry the last reading. The
+// timeline, the only user of times, is then off by at most a tick for sparse
+// events, and by at most STAMP_EVERY calls of one thread for dense ones.
+static __always_inline __u64 event_time(struct thread_state *ts,
+					struct state *st)
 {
-	e->ts = bpf_ktime_get_ns();
+	__u64 tick = bpf_jiffies64();
+
+	if (ts->unstamped >= STAMP_EVERY - 1 || tick != ts->stamp_tick ||
+	    st->epoch != ts->stamp_epoch || ts->stamp == 0) {
+		ts->stamp = bpf_ktime_get_ns();
+		ts->stamp_tick = tick;
+		ts->stamp_epoch = st->epoch;
+		ts->unstamped = 0;
+	} else {
+		ts->unstamped++;
+	}
+	return ts->stamp;
+}
+
+static __always_inline void emit(struct event *e, __u64 ts, __u64 id,
+				 __u32 type, __u64 addr, __u64 size)
+{
+	e->ts = ts;
 	e->addr = addr;
 	e->size = size;
-	e->old = old;
 	e->tgid = id >> 32;
-	e->tid = (__u32)id;
 	e->type = type;
-	e->seq = 0;
 	// Userspace polls this ring: a wakeup per record costs more than
 	// the probe itself.
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
 // Report an exit or exec of a tracked process, in or out of a window.
-static __always_inline void emit_lifecycle(__u32 type, __u32 tgid, __u32 tid)
+static __always_inline void emit_lifecycle(__u32 type, __u32 tgid)
 {
 	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -237,11 +276,8 @@ static __always_inline void emit_lifecycle(__u32 type, __u32 tgid, __u32 tid)
 	e->ts = bpf_ktime_get_ns();
 	e->addr = 0;
 	e->size = 0;
-	e->old = 0;
 	e->tgid = tgid;
-	e->tid = tid;
 	e->type = type;
-	e->seq = 0;
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
@@ -271,6 +307,7 @@ static __always_inline void loader_stop(__u64 id)
 static __always_inline void on_free(struct thread_state *ts, __u32 kind,
 				    __u64 ptr, __u64 id)
 {
+	struct state *st;
 	struct event *e;
 
 	if (ptr == 0)
@@ -282,9 +319,10 @@ static __always_inline void on_free(struct thread_state *ts, __u32 kind,
 		return;
 	}
 	ts->pending_free = kind == KIND_FREE_WRAPPER ? ptr : 0;
-	e = reserve_window(get_state());
+	st = get_state();
+	e = reserve_window(st, sizeof(*e));
 	if (e)
-		emit(e, id, EVENT_FREE, ptr, 0, 0);
+		emit(e, event_time(ts, st), id, EVENT_FREE, ptr, 0);
 }
 
 // The product of two sizes, saturated: an overflowing reallocarray fails
@@ -400,6 +438,8 @@ int memtally_return(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct thread_state *ts;
+	struct realloc_event *r;
+	struct state *st;
 	struct event *e;
 	__u64 ret = ctx->ax;
 	__u64 addr = 0;
@@ -424,9 +464,13 @@ int memtally_return(struct pt_regs *ctx)
 	case KIND_REALLOCARRAY:
 		if (ret == 0 && ts->arg == 0)
 			return 0;
-		e = reserve_window(get_state());
-		if (e)
-			emit(e, id, EVENT_REALLOC, ret, ts->size, ts->arg);
+		st = get_state();
+		r = reserve_window(st, sizeof(*r));
+		if (r) {
+			r->old = ts->arg;
+			emit(&r->ev, event_time(ts, st), id, EVENT_REALLOC,
+			     ret, ts->size);
+		}
 		return 0;
 	default:
 		addr = ret;
@@ -434,9 +478,10 @@ int memtally_return(struct pt_regs *ctx)
 	}
 	if (addr == 0)
 		return 0;
-	e = reserve_window(get_state());
+	st = get_state();
+	e = reserve_window(st, sizeof(*e));
 	if (e)
-		emit(e, id, EVENT_ALLOC, addr, ts->size, 0);
+		emit(e, event_time(ts, st), id, EVENT_ALLOC, addr, ts->size);
 	return 0;
 }
 
@@ -489,22 +534,20 @@ int memtally_exec(__u64 *ctx)
 		return 0;
 	// Like an exit, an exec releases every block of the old image. Not
 	// gated on a window, like exits.
-	emit_lifecycle(EVENT_EXEC, tgid, task->pid);
+	emit_lifecycle(EVENT_EXEC, tgid);
 	// An exec target's window opens here, before the new image runs an
 	// instruction, so a wrapper shell's own allocations stay outside it.
 	if (st && st->arm_exec && st->arm_tgid == tgid) {
 		st->arm_exec = 0;
+		st->epoch++;
 		st->enabled = 1;
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 		if (e) {
 			e->ts = bpf_ktime_get_ns();
 			e->addr = 0;
 			e->size = 0;
-			e->old = 0;
 			e->tgid = tgid;
-			e->tid = task->pid;
 			e->type = EVENT_MARK;
-			e->seq = 0;
 			bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 		} else {
 			count(COUNTER_DROPPED);
@@ -540,7 +583,7 @@ int memtally_exit(__u64 *ctx)
 	// which is what releasing its blocks needs; that ring may be full,
 	// though, and userspace must learn of every exit to know when the
 	// tree is gone, so the small control ring gets it too.
-	emit_lifecycle(EVENT_EXIT, tgid, task->pid);
+	emit_lifecycle(EVENT_EXIT, tgid);
 	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
 	if (!c) {
 		count(COUNTER_CTL_DROPPED);
@@ -569,7 +612,11 @@ int memtally_mark(__u64 *ctx)
 	switch (op) {
 	case MARK_BEGIN:
 		st->arm_exec = 0;
+		st->epoch++;
 		st->enabled = 1;
+		break;
+	case MARK_RESUME:
+		st->epoch++;
 		break;
 	case MARK_END:
 		st->arm_exec = 0;
@@ -587,15 +634,12 @@ int memtally_mark(__u64 *ctx)
 	if (!e)
 		return 2;
 	e->ts = bpf_ktime_get_ns();
-	e->addr = 0;
+	e->addr = (__u32)ctx[1];
 	// The op, so that userspace tells pauses and resumes from the marks
 	// that wait for End.
 	e->size = op;
-	e->old = 0;
 	e->tgid = 0;
-	e->tid = 0;
 	e->type = EVENT_MARK;
-	e->seq = (__u32)ctx[1];
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

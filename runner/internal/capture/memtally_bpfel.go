@@ -52,11 +52,8 @@ type memtallyEvent struct {
 	Ts   uint64
 	Addr uint64
 	Size uint64
-	Old  uint64
 	Tgid uint32
-	Tid  uint32
 	Type uint32
-	Seq  uint32
 }
 
 type memtallyEventType uint32
@@ -97,11 +94,18 @@ const (
 	memtallyMarkOpMARK_RESUME memtallyMarkOp = 5
 )
 
+type memtallyReallocEvent struct {
+	_   structs.HostLayout
+	Ev  memtallyEvent
+	Old uint64
+}
+
 type memtallyState struct {
 	_       structs.HostLayout
 	Enabled uint32
 	ArmExec uint32
 	ArmTgid uint32
+	Epoch   uint32
 }
 
 type memtallyThreadState struct {
@@ -114,32 +118,37 @@ type memtallyThreadState struct {
 	NewSize     uint64
 	Depth       uint32
 	Kind        uint32
+	Stamp       uint64
+	StampTick   uint64
+	StampEpoch  uint32
+	Unstamped   uint32
 }
 
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	memtallyMapCounters        = "counters"
-	memtallyMapCtlEvents       = "ctl_events"
-	memtallyMapEvents          = "events"
-	memtallyMapStates          = "states"
-	memtallyMapThreads         = "threads"
-	memtallyMapTracked         = "tracked"
-	memtallyProgMemtallyEntry  = "memtally_entry"
-	memtallyProgMemtallyExec   = "memtally_exec"
-	memtallyProgMemtallyExit   = "memtally_exit"
-	memtallyProgMemtallyFork   = "memtally_fork"
-	memtallyProgMemtallyMark   = "memtally_mark"
-	memtallyProgMemtallyReturn = "memtally_return"
-	memtallyVarUnusedCounter   = "unused_counter"
-	memtallyVarUnusedCtlEvent  = "unused_ctl_event"
-	memtallyVarUnusedCtlFlags  = "unused_ctl_flags"
-	memtallyVarUnusedCtlType   = "unused_ctl_type"
-	memtallyVarUnusedEvent     = "unused_event"
-	memtallyVarUnusedEventType = "unused_event_type"
-	memtallyVarUnusedKind      = "unused_kind"
-	memtallyVarUnusedMarkOp    = "unused_mark_op"
+	memtallyMapCounters           = "counters"
+	memtallyMapCtlEvents          = "ctl_events"
+	memtallyMapEvents             = "events"
+	memtallyMapStates             = "states"
+	memtallyMapThreads            = "threads"
+	memtallyMapTracked            = "tracked"
+	memtallyProgMemtallyEntry     = "memtally_entry"
+	memtallyProgMemtallyExec      = "memtally_exec"
+	memtallyProgMemtallyExit      = "memtally_exit"
+	memtallyProgMemtallyFork      = "memtally_fork"
+	memtallyProgMemtallyMark      = "memtally_mark"
+	memtallyProgMemtallyReturn    = "memtally_return"
+	memtallyVarUnusedCounter      = "unused_counter"
+	memtallyVarUnusedCtlEvent     = "unused_ctl_event"
+	memtallyVarUnusedCtlFlags     = "unused_ctl_flags"
+	memtallyVarUnusedCtlType      = "unused_ctl_type"
+	memtallyVarUnusedEvent        = "unused_event"
+	memtallyVarUnusedEventType    = "unused_event_type"
+	memtallyVarUnusedKind         = "unused_kind"
+	memtallyVarUnusedMarkOp       = "unused_mark_op"
+	memtallyVarUnusedReallocEvent = "unused_realloc_event"
 )
 
 // loadMemtally returns the embedded CollectionSpec for memtally.
@@ -208,14 +217,15 @@ type memtallyMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type memtallyVariableSpecs struct {
-	UnusedCounter   *ebpf.VariableSpec `ebpf:"unused_counter"`
-	UnusedCtlEvent  *ebpf.VariableSpec `ebpf:"unused_ctl_event"`
-	UnusedCtlFlags  *ebpf.VariableSpec `ebpf:"unused_ctl_flags"`
-	UnusedCtlType   *ebpf.VariableSpec `ebpf:"unused_ctl_type"`
-	UnusedEvent     *ebpf.VariableSpec `ebpf:"unused_event"`
-	UnusedEventType *ebpf.VariableSpec `ebpf:"unused_event_type"`
-	UnusedKind      *ebpf.VariableSpec `ebpf:"unused_kind"`
-	UnusedMarkOp    *ebpf.VariableSpec `ebpf:"unused_mark_op"`
+	UnusedCounter      *ebpf.VariableSpec `ebpf:"unused_counter"`
+	UnusedCtlEvent     *ebpf.VariableSpec `ebpf:"unused_ctl_event"`
+	UnusedCtlFlags     *ebpf.VariableSpec `ebpf:"unused_ctl_flags"`
+	UnusedCtlType      *ebpf.VariableSpec `ebpf:"unused_ctl_type"`
+	UnusedEvent        *ebpf.VariableSpec `ebpf:"unused_event"`
+	UnusedEventType    *ebpf.VariableSpec `ebpf:"unused_event_type"`
+	UnusedKind         *ebpf.VariableSpec `ebpf:"unused_kind"`
+	UnusedMarkOp       *ebpf.VariableSpec `ebpf:"unused_mark_op"`
+	UnusedReallocEvent *ebpf.VariableSpec `ebpf:"unused_realloc_event"`
 }
 
 // memtallyObjects contains all objects after they have been loaded into the kernel.
@@ -261,14 +271,15 @@ func (m *memtallyMaps) Close() error {
 //
 // It can be passed to loadMemtallyObjects or ebpf.CollectionSpec.LoadAndAssign.
 type memtallyVariables struct {
-	UnusedCounter   *ebpf.Variable `ebpf:"unused_counter"`
-	UnusedCtlEvent  *ebpf.Variable `ebpf:"unused_ctl_event"`
-	UnusedCtlFlags  *ebpf.Variable `ebpf:"unused_ctl_flags"`
-	UnusedCtlType   *ebpf.Variable `ebpf:"unused_ctl_type"`
-	UnusedEvent     *ebpf.Variable `ebpf:"unused_event"`
-	UnusedEventType *ebpf.Variable `ebpf:"unused_event_type"`
-	UnusedKind      *ebpf.Variable `ebpf:"unused_kind"`
-	UnusedMarkOp    *ebpf.Variable `ebpf:"unused_mark_op"`
+	UnusedCounter      *ebpf.Variable `ebpf:"unused_counter"`
+	UnusedCtlEvent     *ebpf.Variable `ebpf:"unused_ctl_event"`
+	UnusedCtlFlags     *ebpf.Variable `ebpf:"unused_ctl_flags"`
+	UnusedCtlType      *ebpf.Variable `ebpf:"unused_ctl_type"`
+	UnusedEvent        *ebpf.Variable `ebpf:"unused_event"`
+	UnusedEventType    *ebpf.Variable `ebpf:"unused_event_type"`
+	UnusedKind         *ebpf.Variable `ebpf:"unused_kind"`
+	UnusedMarkOp       *ebpf.Variable `ebpf:"unused_mark_op"`
+	UnusedReallocEvent *ebpf.Variable `ebpf:"unused_realloc_event"`
 }
 
 // memtallyPrograms contains all programs after they have been loaded into the kernel.

@@ -33,9 +33,19 @@ type blockKey struct {
 // Window accumulates the events of one window. The zero value is not
 // usable; call NewWindow. A Window is not safe for concurrent use.
 type Window struct {
-	start  uint64
-	live   uint64
-	blocks map[blockKey]uint64
+	start uint64
+	// last is the latest time the timeline has reached, relative to
+	// start: event times may step back a little (see since).
+	last uint64
+	live uint64
+	// blocks maps each process to its live blocks' sizes by address.
+	// Keyed by a bare address, a map takes Go's fast path for 64-bit
+	// keys; and an exit drops one map.
+	blocks map[uint32]map[uint64]uint64
+	// cur caches the map of the last process seen: events come in runs
+	// from one process.
+	curPid uint32
+	cur    map[uint64]uint64
 	m      Metrics
 	tl     timeline
 	paused bool
@@ -47,7 +57,7 @@ type Window struct {
 // NewWindow starts a window at the monotonic time start, in nanoseconds.
 // Event timestamps before start are treated as start.
 func NewWindow(start uint64) *Window {
-	w := &Window{start: start, blocks: make(map[blockKey]uint64)}
+	w := &Window{start: start, blocks: make(map[uint32]map[uint64]uint64)}
 	w.tl.add(Point{Nanos: 0, LiveBytes: 0})
 	return w
 }
@@ -70,15 +80,15 @@ func (w *Window) Alloc(ts uint64, pid uint32, addr, size uint64) {
 		w.outside[blockKey{pid, addr}] = struct{}{}
 		return
 	}
-	k := blockKey{pid, addr}
-	if old, ok := w.blocks[k]; ok {
+	blocks := w.process(pid)
+	if old, ok := blocks[addr]; ok {
 		// The allocator handed out an address the window believes is
 		// live, so its release happened where no probe could see it.
 		// Dropping the old block keeps live bytes true; it is neither a
 		// counted free nor a leak.
 		w.live -= old
 	}
-	w.blocks[k] = size
+	blocks[addr] = size
 	w.m.AllocCount++
 	w.m.TotalBytes += size
 	w.live += size
@@ -95,10 +105,25 @@ func (w *Window) Free(ts uint64, pid uint32, addr uint64) {
 	w.record(ts)
 }
 
-func (w *Window) release(pid uint32, addr uint64) {
-	k := blockKey{pid, addr}
-	size, ok := w.blocks[k]
+// process returns the live blocks of process pid.
+func (w *Window) process(pid uint32) map[uint64]uint64 {
+	if w.cur != nil && w.curPid == pid {
+		return w.cur
+	}
+	blocks, ok := w.blocks[pid]
 	if !ok {
+		blocks = make(map[uint64]uint64)
+		w.blocks[pid] = blocks
+	}
+	w.curPid, w.cur = pid, blocks
+	return blocks
+}
+
+func (w *Window) release(pid uint32, addr uint64) {
+	blocks := w.process(pid)
+	size, ok := blocks[addr]
+	if !ok {
+		k := blockKey{pid, addr}
 		if _, set := w.outside[k]; set {
 			delete(w.outside, k)
 			return
@@ -106,7 +131,7 @@ func (w *Window) release(pid uint32, addr uint64) {
 		w.m.UntrackedFrees++
 		return
 	}
-	delete(w.blocks, k)
+	delete(blocks, addr)
 	w.live -= size
 	w.m.FreeCount++
 }
@@ -137,15 +162,15 @@ func (w *Window) Realloc(ts uint64, pid uint32, old, addr, size uint64) {
 // released.
 func (w *Window) Exit(ts uint64, pid uint32) {
 	freed := false
-	for k, size := range w.blocks {
-		if k.pid != pid {
-			continue
-		}
-		delete(w.blocks, k)
+	for _, size := range w.blocks[pid] {
 		w.live -= size
 		w.m.LeakedCount++
 		w.m.LeakedBytes += size
 		freed = true
+	}
+	delete(w.blocks, pid)
+	if w.curPid == pid {
+		w.cur = nil
 	}
 	for k := range w.outside {
 		if k.pid == pid {
@@ -161,29 +186,35 @@ func (w *Window) record(ts uint64) {
 	if w.live > w.m.PeakBytes {
 		w.m.PeakBytes = w.live
 	}
-	rel := uint64(0)
-	if ts > w.start {
-		rel = ts - w.start
+	w.tl.add(Point{Nanos: w.since(ts), LiveBytes: w.live})
+}
+
+// since returns ts relative to the window's start, never before the time
+// of the previous point. Events arrive in the order they happened, but a
+// thread's event may carry a clock reading a little older than another
+// thread's event before it (the BPF side reads the clock only every few
+// events), and a timeline must not run backwards.
+func (w *Window) since(ts uint64) uint64 {
+	if ts > w.start && ts-w.start > w.last {
+		w.last = ts - w.start
 	}
-	w.tl.add(Point{Nanos: rel, LiveBytes: w.live})
+	return w.last
 }
 
 // Finish closes the window at time end and returns its metrics. Blocks
 // still live count as leaked. The Window must not be used afterwards.
 func (w *Window) Finish(end uint64) Metrics {
-	for _, size := range w.blocks {
-		w.m.LeakedCount++
-		w.m.LeakedBytes += size
+	for _, blocks := range w.blocks {
+		for _, size := range blocks {
+			w.m.LeakedCount++
+			w.m.LeakedBytes += size
+		}
 	}
-	w.blocks = nil
+	w.blocks, w.cur = nil, nil
 	if w.m.AllocCount > 0 {
 		w.m.AvgAllocBytes = float64(w.m.TotalBytes) / float64(w.m.AllocCount)
 	}
-	rel := uint64(0)
-	if end > w.start {
-		rel = end - w.start
-	}
-	w.tl.add(Point{Nanos: rel, LiveBytes: w.live})
+	w.tl.add(Point{Nanos: w.since(end), LiveBytes: w.live})
 	w.m.Timeline = w.tl.points()
 	return w.m
 }

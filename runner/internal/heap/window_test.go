@@ -148,3 +148,33 @@ func TestPausedRegion(t *testing.T) {
 		t.Fatalf("got %+v, want %+v", m, want)
 	}
 }
+
+func TestTimelineNeverRunsBackwards(t *testing.T) {
+	w := NewWindow(100)
+	w.Alloc(150, 1, 0x10, 8)
+	// Another thread's event, stamped with an older clock reading.
+	w.Alloc(130, 1, 0x20, 8)
+	w.Free(170, 1, 0x10)
+	m := w.Finish(160)
+	want := []Point{{0, 0}, {50, 8}, {50, 16}, {70, 8}, {70, 8}}
+	if !reflect.DeepEqual(m.Timeline, want) {
+		t.Fatalf("timeline %v, want %v", m.Timeline, want)
+	}
+}
+
+// BenchmarkAllocFree is the tracer's work per malloc+free pair, which it
+// does while the benchmark runs: every nanosecond of it is a nanosecond the
+// ring's shared cache lines spend away from the benchmark's threads.
+func BenchmarkAllocFree(b *testing.B) {
+	w := NewWindow(0)
+	// A few long-lived blocks, as a real heap has.
+	for i := range uint64(1000) {
+		w.Alloc(i, 7, 0x100000+i*64, 64)
+	}
+	ts := uint64(1000)
+	for b.Loop() {
+		ts++
+		w.Alloc(ts, 7, 0x7f0000001000, 64)
+		w.Free(ts, 7, 0x7f0000001000)
+	}
+}
