@@ -2,7 +2,6 @@ package capture
 
 import (
 	"errors"
-	"os"
 	"runtime"
 	"time"
 	"unsafe"
@@ -30,53 +29,61 @@ func (t *Tracer) readData() {
 	// default, and a large enough ring has to absorb the bursts.
 	runtime.LockOSThread()
 	_ = unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), -20)
-	var rec ringbuf.Record
-	t.data.SetDeadline(time.Now().Add(t.opts.PollInterval))
 	// A select per record took a fifth of this loop's time, and the
 	// loop's time is time the benchmark's threads spend waiting on the
-	// ring's shared cache lines: requests are served between batches.
+	// ring's shared cache lines: requests are served between batches, and
+	// whenever the ring is empty.
 	for unserved := 0; ; unserved++ {
-		if unserved == requestBatch {
+		if unserved >= requestBatch {
 			unserved = 0
-			select {
-			case f := <-t.reqs:
-				f()
-				continue
-			case <-t.stop:
+			if !t.serve() {
 				return
-			default:
 			}
 		}
-		// The deadline is set here, on the reading goroutine: setting one
-		// from elsewhere while ReadInto blocks can deadlock. ReadInto
-		// returns every record already in the ring before it reports the
-		// deadline, so a new deadline is needed only once it has passed.
-		err := t.data.ReadInto(&rec)
+		rec, err := t.data.next()
 		switch {
 		case err == nil:
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			t.data.SetDeadline(time.Now().Add(t.opts.PollInterval))
-			// The ring is empty: serve requests now.
-			unserved = requestBatch - 1
+		case errors.Is(err, errRingBusy):
+			// Its producer is a few instructions from committing it.
+			time.Sleep(10 * time.Microsecond)
 			continue
 		default:
-			// Closed.
-			return
+			if !t.serve() {
+				return
+			}
+			unserved = 0
+			t.data.wait(t.opts.PollInterval)
+			continue
 		}
-		if len(rec.RawSample) < int(unsafe.Sizeof(memtallyEvent{})) {
+		if len(rec) < int(unsafe.Sizeof(memtallyEvent{})) {
 			continue
 		}
 		// The record's layout is the C struct's, which bpf2go's type
 		// reproduces field for field.
-		e := (*memtallyEvent)(unsafe.Pointer(&rec.RawSample[0]))
+		e := (*memtallyEvent)(unsafe.Pointer(&rec[0]))
 		var old uint64
 		if memtallyEventType(e.Type) == memtallyEventTypeEVENT_REALLOC {
-			if len(rec.RawSample) < int(unsafe.Sizeof(memtallyReallocEvent{})) {
+			if len(rec) < int(unsafe.Sizeof(memtallyReallocEvent{})) {
 				continue
 			}
-			old = (*memtallyReallocEvent)(unsafe.Pointer(&rec.RawSample[0])).Old
+			old = (*memtallyReallocEvent)(unsafe.Pointer(&rec[0])).Old
 		}
 		t.handle(e, old)
+	}
+}
+
+// serve runs the requests waiting for the reader, and reports false once
+// the Tracer is closing.
+func (t *Tracer) serve() bool {
+	for {
+		select {
+		case f := <-t.reqs:
+			f()
+		case <-t.stop:
+			return false
+		default:
+			return true
+		}
 	}
 }
 

@@ -65,7 +65,7 @@ var ErrClosed = errors.New("tracer closed")
 type Tracer struct {
 	objs  memtallyObjects
 	links []link.Link // the sched tracepoints
-	data  *ringbuf.Reader
+	data  *eventRing
 	ctl   *ringbuf.Reader
 	opts  Options
 
@@ -131,11 +131,12 @@ func New(opts Options) (*Tracer, error) {
 		}
 		t.links = append(t.links, l)
 	}
-	if t.data, err = ringbuf.NewReader(t.objs.Events); err != nil {
+	if t.data, err = openEventRing(t.objs.Events); err != nil {
 		t.closeObjects()
-		return nil, fmt.Errorf("create reader: %w", err)
+		return nil, err
 	}
 	if t.ctl, err = ringbuf.NewReader(t.objs.CtlEvents); err != nil {
+		t.data.close()
 		t.closeObjects()
 		return nil, fmt.Errorf("create reader: %w", err)
 	}
@@ -315,8 +316,10 @@ func (t *Tracer) Close() error {
 	}
 	close(t.stop)
 	_ = t.ctl.Close()
-	_ = t.data.Close()
+	// The data reader stops at its next poll, and only then may its ring
+	// be unmapped.
 	t.wg.Wait()
+	t.data.close()
 	for tgid, p := range procs {
 		_ = unix.Kill(int(tgid), unix.SIGCONT)
 		t.detachLater(p.takeLinks())
