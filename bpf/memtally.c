@@ -251,13 +251,13 @@ static __always_inline __u64 event_time(struct thread_state *ts,
 	return ts->stamp;
 }
 
-static __always_inline void emit(struct event *e, __u64 ts, __u64 id,
-				 __u32 type, __u64 addr, __u64 size)
+static __always_inline void emit(struct event *e, __u64 ts, __u32 type,
+				 __u64 addr, __u64 size)
 {
 	e->ts = ts;
 	e->addr = addr;
 	e->size = size;
-	e->tgid = id >> 32;
+	e->tgid = bpf_get_current_pid_tgid() >> 32;
 	e->type = type;
 	// Userspace polls this ring: a wakeup per record costs more than
 	// the probe itself.
@@ -305,7 +305,7 @@ static __always_inline void loader_stop(__u64 id)
 }
 
 static __always_inline void on_free(struct thread_state *ts, __u32 kind,
-				    __u64 ptr, __u64 id)
+				    __u64 ptr)
 {
 	struct state *st;
 	struct event *e;
@@ -322,7 +322,7 @@ static __always_inline void on_free(struct thread_state *ts, __u32 kind,
 	st = get_state();
 	e = reserve_window(st, sizeof(*e));
 	if (e)
-		emit(e, event_time(ts, st), id, EVENT_FREE, ptr, 0);
+		emit(e, event_time(ts, st), EVENT_FREE, ptr, 0);
 }
 
 // The product of two sizes, saturated: an overflowing reallocarray fails
@@ -346,7 +346,6 @@ static __always_inline __u64 mul_sat(__u64 a, __u64 b)
 SEC("uprobe.multi")
 int memtally_entry(struct pt_regs *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	__u32 kind = (__u32)bpf_get_attach_cookie(ctx);
 	struct thread_state *ts;
 	__u64 size;
@@ -355,6 +354,8 @@ int memtally_entry(struct pt_regs *ctx)
 	// here; the tracked set matters only for holding processes, which
 	// must stop once the Tracer is closed.
 	if (kind == KIND_LOADER) {
+		__u64 id = bpf_get_current_pid_tgid();
+
 		if (is_tracked(id >> 32))
 			loader_stop(id);
 		return 0;
@@ -374,7 +375,7 @@ int memtally_entry(struct pt_regs *ctx)
 		ts->depth = 0;
 	if (kind == KIND_FREE || kind == KIND_FREE_WRAPPER) {
 		if (ts->depth == 0)
-			on_free(ts, kind, ctx->di, id);
+			on_free(ts, kind, ctx->di);
 		return 0;
 	}
 	// libstdc++'s operator new gets no return probe: a uretprobe replaces
@@ -436,7 +437,6 @@ int memtally_entry(struct pt_regs *ctx)
 SEC("uretprobe.multi")
 int memtally_return(struct pt_regs *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	struct thread_state *ts;
 	struct realloc_event *r;
 	struct state *st;
@@ -468,8 +468,8 @@ int memtally_return(struct pt_regs *ctx)
 		r = reserve_window(st, sizeof(*r));
 		if (r) {
 			r->old = ts->arg;
-			emit(&r->ev, event_time(ts, st), id, EVENT_REALLOC,
-			     ret, ts->size);
+			emit(&r->ev, event_time(ts, st), EVENT_REALLOC, ret,
+			     ts->size);
 		}
 		return 0;
 	default:
@@ -481,7 +481,7 @@ int memtally_return(struct pt_regs *ctx)
 	st = get_state();
 	e = reserve_window(st, sizeof(*e));
 	if (e)
-		emit(e, event_time(ts, st), id, EVENT_ALLOC, addr, ts->size);
+		emit(e, event_time(ts, st), EVENT_ALLOC, addr, ts->size);
 	return 0;
 }
 
