@@ -109,8 +109,11 @@ func BenchmarkOverhead(b *testing.B) {
 	r.report(b)
 }
 
-// ratePairs divides by every thread count BenchmarkRate tries.
-const ratePairs = 1_200_000
+// ratePairs divides by every thread count BenchmarkRate tries, and lasts
+// seconds at a million pairs a second: long enough to call the rate
+// sustained, and to fill the event ring many times over (4.8M pairs are
+// 9.6M records, over five times the default ring).
+const ratePairs = 4_800_000
 
 // BenchmarkRate measures the highest allocation rate a traced process
 // sustains, and what its window drops there: ratePairs malloc+free pairs
