@@ -96,7 +96,12 @@
 //
 // Allocation records go to a ring buffer written with BPF_RB_NO_WAKEUP and
 // read by polling, every 10 ms by default: waking the reader per record
-// costs more than the probes. A record that finds the ring full is counted,
+// costs more than the probes. What a record costs decides what tracing
+// costs beyond the traps themselves, so records are 32 bytes, a thread
+// reads the clock only every few events (see docs/metrics.md on the
+// timeline), and the reader (eventRing) publishes its position in batches.
+// BENCHMARKS.md has the measurements. A record that finds the ring full is
+// counted,
 // and Metrics.DroppedEvents reports every loss of the window. The numbers
 // themselves come from package heap; see its documentation for their exact
 // definitions. Nested calls (operator new calling malloc, realloc(NULL, n)
