@@ -33,33 +33,66 @@ enum kind {
 	KIND_NEW = 11,           // operator new(size, ...) that calls malloc
 };
 
-// Records of the data ring, in the order the kernel reserved them.
+// Events of the data ring. The ring's order is not theirs: each CPU gathers
+// its allocation events into batches (see record), so every event carries a
+// sequence number, and userspace applies the events in that order, up to
+// each sync mark (see memtally_mark).
 enum event_type {
 	EVENT_ALLOC = 1,   // addr, size
 	EVENT_FREE = 2,    // addr
-	EVENT_REALLOC = 3, // a realloc_event: addr (returned), size, old
+	EVENT_REALLOC = 3, // addr (returned), size, and the single_event's old
 	EVENT_EXIT = 4,    // the whole thread group tgid is gone
-	EVENT_MARK = 5,    // written by the mark program: addr is its
-			   // sequence number, size its mark_op
+	EVENT_MARK = 5,    // from the mark program: size is its mark_op,
+			   // addr the number a waiter gave a sync mark
 	EVENT_EXEC = 6,    // tgid replaced its image: its blocks are gone
+	EVENT_BATCH = 7,   // a batch_hdr and its CPU's events, in order
 };
 
-// Every record of the data ring costs a reservation that, on this kind of
-// machine, costs more than the rest of the probe's work, and each byte of it
-// is a byte of cache line the consumer later pulls away: the common records
-// carry nothing they do not need.
 struct event {
+	__u32 type;
+	__u32 tgid;
+	__u64 seq;
 	// Not always read at this event: see event_time.
 	__u64 ts;
 	__u64 addr;
 	__u64 size;
-	__u32 tgid;
-	__u32 type;
 };
 
-struct realloc_event {
+// A record holding one event: lifecycle events, marks, reallocs, and events
+// their CPU's batch could not take.
+struct single_event {
 	struct event ev;
 	__u64 old;
+};
+
+// A record holding a batch: count events of one CPU follow the header.
+struct batch_hdr {
+	__u32 type; // EVENT_BATCH, where a single_event has its ev.type
+	__u32 cpu;
+	__u32 count;
+	__u32 unused;
+};
+
+// Reserving a ring record costs more, on this kind of machine, than the
+// rest of a probe's work together; one record per BATCH events makes that
+// cost a small part of each.
+#define BATCH 32
+
+struct cpu_batch {
+	// Set while a program of this CPU adds to the batch: userspace's
+	// flush, run on this CPU, must not find it half written, nor may a
+	// program that preempted the one adding to it (a preemptible kernel).
+	__u32 busy;
+	__u32 unused;
+	struct batch_hdr hdr;
+	struct event ev[BATCH];
+};
+
+// What memtally_flush returns.
+enum flush_result {
+	FLUSH_OK = 0,
+	FLUSH_BUSY = 1, // it interrupted a program adding to the batch
+	FLUSH_FULL = 2, // the ring had no room for the batch
 };
 
 // Records of the control ring: mostly processes held stopped (flags has
@@ -90,6 +123,8 @@ enum mark_op {
 	MARK_ARM = 3,   // enable emission at the next exec of arm_tgid
 	MARK_PAUSE = 4, // mark only: userspace stops counting new blocks
 	MARK_RESUME = 5, // mark: userspace counts new blocks again
+	MARK_SYNC_CLAIM = 6, // take the number of the next sync mark
+	MARK_SYNC = 7,   // write the sync mark taken by MARK_SYNC_CLAIM
 };
 
 struct state {
@@ -99,6 +134,8 @@ struct state {
 	// Changes whenever counting starts or resumes, so that each thread's
 	// first event after it carries a clock reading of its own.
 	__u32 epoch;
+	// The sequence number of the next sync mark.
+	__u64 sync_seq;
 };
 
 // Per-CPU counters of what was lost, summed by userspace.
@@ -135,7 +172,10 @@ struct thread_state {
 
 // Force the enums and structs userspace decodes into BTF for bpf2go -type.
 const struct event *unused_event __attribute__((unused));
-const struct realloc_event *unused_realloc_event __attribute__((unused));
+const struct single_event *unused_single_event __attribute__((unused));
+const struct batch_hdr *unused_batch_hdr __attribute__((unused));
+const struct cpu_batch *unused_cpu_batch __attribute__((unused));
+const enum flush_result *unused_flush_result __attribute__((unused));
 const struct ctl_event *unused_ctl_event __attribute__((unused));
 const enum kind *unused_kind __attribute__((unused));
 const enum event_type *unused_event_type __attribute__((unused));
@@ -170,6 +210,22 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_batch);
+} batches SEC(".maps");
+
+// The next sequence number, alone in its map: every event writes it, and
+// every event reads the window state, which should not share its line.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} sequence SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, COUNTER_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
@@ -187,12 +243,25 @@ struct {
 extern int bpf_send_signal_task(struct task_struct *task, int sig,
 				enum pid_type type, __u64 value) __ksym;
 
-static __always_inline void count(__u32 which)
+static __always_inline void count_n(__u32 which, __u64 n)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &which);
 
 	if (c)
-		*c += 1;
+		*c += n;
+}
+
+static __always_inline void count(__u32 which)
+{
+	count_n(which, 1);
+}
+
+static __always_inline __u64 next_seq(void)
+{
+	__u32 zero = 0;
+	__u64 *next = bpf_map_lookup_elem(&sequence, &zero);
+
+	return next ? __sync_fetch_and_add(next, 1) : 0;
 }
 
 static __always_inline struct state *get_state(void)
@@ -200,32 +269,6 @@ static __always_inline struct state *get_state(void)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&states, &zero);
-}
-
-// Reserve a data record for the current window, or return NULL.
-//
-// The record is reserved before emission is checked a second time. The ring's
-// reservation lock orders this program against the mark program, which
-// clears enabled before it reserves the END mark: a record reserved after the
-// mark therefore sees enabled == 0 and is discarded, and one reserved before
-// the mark lies before it in the ring, where userspace reads it before the
-// mark. That is what lets End return with every event of the window counted.
-static __always_inline void *reserve_window(struct state *st, __u64 size)
-{
-	void *e;
-
-	if (!st || !st->enabled)
-		return NULL;
-	e = bpf_ringbuf_reserve(&events, size, 0);
-	if (!e) {
-		count(COUNTER_DROPPED);
-		return NULL;
-	}
-	if (!*(volatile __u32 *)&st->enabled) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return NULL;
-	}
-	return e;
 }
 
 // The time of a thread's event. Reading the clock costs about a fifth of
@@ -251,34 +294,102 @@ static __always_inline __u64 event_time(struct thread_state *ts,
 	return ts->stamp;
 }
 
-static __always_inline void emit(struct event *e, __u64 ts, __u32 type,
-				 __u64 addr, __u64 size)
+// Write one event in a record of its own. Its sequence number is taken
+// after the record is reserved, so that the record lies in the ring before
+// any sync mark numbered after it. A window event (st given) whose number
+// is taken once the window is closed is not the window's, and is dropped:
+// that is what lets End wait for the CPUs' batches alone.
+static __always_inline int emit_single(struct state *st, __u32 type,
+				       __u32 tgid, __u64 ts, __u64 addr,
+				       __u64 size, __u64 old, __u64 wakeup)
 {
-	e->ts = ts;
-	e->addr = addr;
-	e->size = size;
-	e->tgid = bpf_get_current_pid_tgid() >> 32;
-	e->type = type;
+	struct single_event *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+	if (!r)
+		return -1;
+	r->ev.seq = next_seq();
+	if (st && !*(volatile __u32 *)&st->enabled) {
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	r->ev.type = type;
+	r->ev.tgid = tgid;
+	r->ev.ts = ts;
+	r->ev.addr = addr;
+	r->ev.size = size;
+	r->old = old;
 	// Userspace polls this ring: a wakeup per record costs more than
 	// the probe itself.
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(r, wakeup);
+	return 0;
 }
 
 // Report an exit or exec of a tracked process, in or out of a window.
 static __always_inline void emit_lifecycle(__u32 type, __u32 tgid)
 {
-	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-
-	if (!e) {
+	if (emit_single(NULL, type, tgid, bpf_ktime_get_ns(), 0, 0, 0,
+			BPF_RB_NO_WAKEUP))
 		count(COUNTER_EXIT_DROPPED);
+}
+
+// Record an allocation event of the current thread in the open window.
+static __always_inline void record(struct thread_state *ts, __u32 type,
+				   __u64 addr, __u64 size, __u64 old)
+{
+	struct state *st = get_state();
+	struct cpu_batch *b;
+	__u32 zero = 0;
+	struct event *e;
+	__u64 seq, time;
+	__u32 tgid, n;
+
+	if (!st || !st->enabled)
+		return;
+	time = event_time(ts, st);
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	b = bpf_map_lookup_elem(&batches, &zero);
+	if (type == EVENT_REALLOC || !b ||
+	    __sync_val_compare_and_swap(&b->busy, 0, 1) != 0) {
+		if (emit_single(st, type, tgid, time, addr, size, old,
+				BPF_RB_NO_WAKEUP))
+			count(COUNTER_DROPPED);
 		return;
 	}
-	e->ts = bpf_ktime_get_ns();
-	e->addr = 0;
-	e->size = 0;
-	e->tgid = tgid;
+	seq = next_seq();
+	// Checked after the number is taken, as emit_single does.
+	if (!*(volatile __u32 *)&st->enabled)
+		goto out;
+	n = b->hdr.count;
+	if (n >= BATCH) {
+		// Never: count stays below BATCH. The check is the
+		// verifier's.
+		count(COUNTER_DROPPED);
+		goto out;
+	}
+	e = &b->ev[n];
 	e->type = type;
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	e->tgid = tgid;
+	e->seq = seq;
+	e->ts = time;
+	e->addr = addr;
+	e->size = size;
+	n++;
+	if (n == BATCH) {
+		b->hdr.type = EVENT_BATCH;
+		b->hdr.cpu = bpf_get_smp_processor_id();
+		b->hdr.count = n;
+		if (bpf_ringbuf_output(&events, &b->hdr,
+				       sizeof(b->hdr) + sizeof(b->ev),
+				       BPF_RB_NO_WAKEUP))
+			count_n(COUNTER_DROPPED, BATCH);
+		n = 0;
+	}
+	b->hdr.count = n;
+out:
+	// The flush runs on this CPU, which sees its own stores in program
+	// order: only the compiler could move the batch's writes past this.
+	asm volatile("" ::: "memory");
+	b->busy = 0;
 }
 
 static __always_inline int is_tracked(__u32 tgid)
@@ -307,8 +418,6 @@ static __always_inline void loader_stop(__u64 id)
 static __always_inline void on_free(struct thread_state *ts, __u32 kind,
 				    __u64 ptr)
 {
-	struct state *st;
-	struct event *e;
 
 	if (ptr == 0)
 		return;
@@ -319,10 +428,7 @@ static __always_inline void on_free(struct thread_state *ts, __u32 kind,
 		return;
 	}
 	ts->pending_free = kind == KIND_FREE_WRAPPER ? ptr : 0;
-	st = get_state();
-	e = reserve_window(st, sizeof(*e));
-	if (e)
-		emit(e, event_time(ts, st), EVENT_FREE, ptr, 0);
+	record(ts, EVENT_FREE, ptr, 0, 0);
 }
 
 // The product of two sizes, saturated: an overflowing reallocarray fails
@@ -438,9 +544,6 @@ SEC("uretprobe.multi")
 int memtally_return(struct pt_regs *ctx)
 {
 	struct thread_state *ts;
-	struct realloc_event *r;
-	struct state *st;
-	struct event *e;
 	__u64 ret = ctx->ax;
 	__u64 addr = 0;
 
@@ -464,13 +567,7 @@ int memtally_return(struct pt_regs *ctx)
 	case KIND_REALLOCARRAY:
 		if (ret == 0 && ts->arg == 0)
 			return 0;
-		st = get_state();
-		r = reserve_window(st, sizeof(*r));
-		if (r) {
-			r->old = ts->arg;
-			emit(&r->ev, event_time(ts, st), EVENT_REALLOC, ret,
-			     ts->size);
-		}
+		record(ts, EVENT_REALLOC, ret, ts->size, ts->arg);
 		return 0;
 	default:
 		addr = ret;
@@ -478,10 +575,7 @@ int memtally_return(struct pt_regs *ctx)
 	}
 	if (addr == 0)
 		return 0;
-	st = get_state();
-	e = reserve_window(st, sizeof(*e));
-	if (e)
-		emit(e, event_time(ts, st), EVENT_ALLOC, addr, ts->size);
+	record(ts, EVENT_ALLOC, addr, ts->size, 0);
 	return 0;
 }
 
@@ -528,7 +622,6 @@ int memtally_exec(__u64 *ctx)
 	__u32 tgid = task->tgid;
 	struct state *st = get_state();
 	struct ctl_event *c;
-	struct event *e;
 
 	if (!is_tracked(tgid))
 		return 0;
@@ -541,17 +634,9 @@ int memtally_exec(__u64 *ctx)
 		st->arm_exec = 0;
 		st->epoch++;
 		st->enabled = 1;
-		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-		if (e) {
-			e->ts = bpf_ktime_get_ns();
-			e->addr = 0;
-			e->size = 0;
-			e->tgid = tgid;
-			e->type = EVENT_MARK;
-			bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
-		} else {
+		if (emit_single(NULL, EVENT_MARK, tgid, bpf_ktime_get_ns(), 0,
+				0, 0, BPF_RB_FORCE_WAKEUP))
 			count(COUNTER_DROPPED);
-		}
 	}
 	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
 	if (!c) {
@@ -600,12 +685,21 @@ int memtally_exit(__u64 *ctx)
 
 // Never attached: userspace runs it with BPF_PROG_TEST_RUN to change the
 // window state and leave a mark in the data ring, in that order.
+//
+// Sync marks are what let userspace apply the events in order. It takes a
+// sync mark's number (MARK_SYNC_CLAIM), flushes every CPU's batch
+// (memtally_flush), then writes the mark (MARK_SYNC): every event numbered
+// before the mark then lies before it in the ring, in a batch that was full
+// or flushed, or in a record of its own, reserved before its number was
+// taken. To close a window, MARK_END stops counting first; once the CPUs are
+// flushed, no event of the window is left to be numbered, and the sync mark
+// that follows ends it.
 SEC("raw_tp/memtally_mark")
 int memtally_mark(__u64 *ctx)
 {
 	__u32 op = (__u32)ctx[0];
 	struct state *st = get_state();
-	struct event *e;
+	struct single_event *r;
 
 	if (!st)
 		return 1;
@@ -621,25 +715,67 @@ int memtally_mark(__u64 *ctx)
 	case MARK_END:
 		st->arm_exec = 0;
 		st->enabled = 0;
-		break;
+		return 0;
 	case MARK_ARM:
 		st->enabled = 0;
 		st->arm_tgid = (__u32)ctx[2];
 		st->arm_exec = 1;
 		break;
+	case MARK_SYNC_CLAIM:
+		st->sync_seq = next_seq();
+		return 0;
+	case MARK_SYNC:
+		r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+		if (!r)
+			return 2;
+		r->ev.type = EVENT_MARK;
+		r->ev.tgid = 0;
+		r->ev.seq = st->sync_seq;
+		r->ev.ts = bpf_ktime_get_ns();
+		// The number End waits for.
+		r->ev.addr = (__u32)ctx[1];
+		r->ev.size = op;
+		r->old = 0;
+		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+		return 0;
 	default:
 		break;
 	}
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e)
+	// The op tells userspace pauses and resumes from the other marks.
+	if (emit_single(NULL, EVENT_MARK, 0, bpf_ktime_get_ns(), 0, op, 0,
+			BPF_RB_FORCE_WAKEUP))
 		return 2;
-	e->ts = bpf_ktime_get_ns();
-	e->addr = (__u32)ctx[1];
-	// The op, so that userspace tells pauses and resumes from the marks
-	// that wait for End.
-	e->size = op;
-	e->tgid = 0;
-	e->type = EVENT_MARK;
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
+}
+
+// Never attached: userspace runs it on each CPU in turn (BPF_PROG_TEST_RUN
+// with BPF_F_TEST_RUN_ON_CPU, an interrupt of that CPU) to write out the
+// CPU's partial batch.
+SEC("raw_tp/memtally_flush")
+int memtally_flush(__u64 *ctx)
+{
+	struct cpu_batch *b;
+	__u32 zero = 0;
+	__u32 n;
+
+	b = bpf_map_lookup_elem(&batches, &zero);
+	if (!b)
+		return FLUSH_OK;
+	// It interrupted a program adding to the batch: userspace tries
+	// again once that program has run on.
+	if (b->busy)
+		return FLUSH_BUSY;
+	n = b->hdr.count;
+	if (n == 0)
+		return FLUSH_OK;
+	if (n > BATCH)
+		n = BATCH;
+	b->hdr.type = EVENT_BATCH;
+	b->hdr.cpu = bpf_get_smp_processor_id();
+	b->hdr.count = n;
+	if (bpf_ringbuf_output(&events, &b->hdr,
+			       sizeof(b->hdr) + n * sizeof(struct event), 0))
+		return FLUSH_FULL;
+	b->hdr.count = 0;
+	return FLUSH_OK;
 }

@@ -85,26 +85,34 @@
 // Begin opens a window and returns once every later allocation is counted;
 // End closes it and returns once every event of the window is accounted.
 // Both flip the state through a BPF program run with BPF_PROG_TEST_RUN,
-// which also writes a mark into the event ring: the probes reserve their
-// record before checking whether the window is open, so no record of the
-// window can follow End's mark in the ring. BeginAtExec arms a window that
+// which also writes a mark into the event ring. BeginAtExec arms a window that
 // the exec program opens when the followed process execs, for an exec
 // target whose window runs from the command's exec to the exit of its tree
 // (TreeExited, then End).
 //
 // # Events
 //
-// Allocation records go to a ring buffer written with BPF_RB_NO_WAKEUP and
+// Allocation events go to a ring buffer written with BPF_RB_NO_WAKEUP and
 // read by polling, every 10 ms by default: waking the reader per record
-// costs more than the probes. What a record costs decides what tracing
-// costs beyond the traps themselves, so records are 32 bytes, a thread
-// reads the clock only every few events (see docs/metrics.md on the
-// timeline), and the reader (eventRing) publishes its position in batches.
-// BENCHMARKS.md has the measurements. A record that finds the ring full is
-// counted,
-// and Metrics.DroppedEvents reports every loss of the window. The numbers
-// themselves come from package heap; see its documentation for their exact
-// definitions. Nested calls (operator new calling malloc, realloc(NULL, n)
+// costs more than the probes. What writing an event costs decides what
+// tracing costs beyond the traps themselves, so each CPU gathers its events
+// into batches of 32, written to the ring as one record; a thread reads the
+// clock only every few events (see docs/metrics.md on the timeline); and
+// the reader (eventRing) publishes its position in batches. BENCHMARKS.md
+// has the measurements.
+//
+// Batches leave the ring out of order, so every event carries a number
+// from one counter, and the reader holds events (type pending) until a sync mark says that everything numbered before it has
+// been read; it then applies them in order. A sync takes the mark's
+// number, flushes every CPU's partial batch by running a BPF program on
+// that CPU, then writes the mark: every PollInterval while a window counts,
+// and at End, after counting has stopped, so that End returns with every
+// event of the window applied. bpf/memtally.c says why that order is
+// enough.
+//
+// An event that finds the ring full is counted, and Metrics.DroppedEvents
+// reports every loss of the window. The numbers themselves come from
+// package heap; see its documentation for their exact definitions. Nested calls (operator new calling malloc, realloc(NULL, n)
 // calling malloc) count once, by a per-thread depth kept in BPF task
 // storage.
 //

@@ -55,21 +55,66 @@ func (t *Tracer) readData() {
 			t.data.wait(t.opts.PollInterval)
 			continue
 		}
-		if len(rec) < int(unsafe.Sizeof(memtallyEvent{})) {
-			continue
-		}
-		// The record's layout is the C struct's, which bpf2go's type
-		// reproduces field for field.
-		e := (*memtallyEvent)(unsafe.Pointer(&rec[0]))
-		var old uint64
-		if memtallyEventType(e.Type) == memtallyEventTypeEVENT_REALLOC {
-			if len(rec) < int(unsafe.Sizeof(memtallyReallocEvent{})) {
-				continue
-			}
-			old = (*memtallyReallocEvent)(unsafe.Pointer(&rec[0])).Old
-		}
-		t.handle(e, old)
+		t.record(rec)
 	}
+}
+
+// record takes in one record of the data ring. The layouts are the C
+// structs', which bpf2go's types reproduce field for field; both kinds of
+// record start with a type.
+func (t *Tracer) record(rec []byte) {
+	const (
+		hdrSize    = int(unsafe.Sizeof(memtallyBatchHdr{}))
+		eventSize  = int(unsafe.Sizeof(memtallyEvent{}))
+		singleSize = int(unsafe.Sizeof(memtallySingleEvent{}))
+	)
+	if len(rec) < hdrSize {
+		return
+	}
+	if memtallyEventType(*(*uint32)(unsafe.Pointer(&rec[0]))) == memtallyEventTypeEVENT_BATCH {
+		h := (*memtallyBatchHdr)(unsafe.Pointer(&rec[0]))
+		n := int(h.Count)
+		if n == 0 || len(rec) < hdrSize+n*eventSize {
+			return
+		}
+		t.pending.addBatch(h.Cpu, unsafe.Slice((*memtallyEvent)(unsafe.Pointer(&rec[hdrSize])), n))
+		return
+	}
+	if len(rec) < singleSize {
+		return
+	}
+	s := (*memtallySingleEvent)(unsafe.Pointer(&rec[0]))
+	if memtallyEventType(s.Ev.Type) == memtallyEventTypeEVENT_MARK && memtallyMarkOp(s.Ev.Size) == memtallyMarkOpMARK_SYNC {
+		t.synced(&s.Ev)
+		return
+	}
+	t.pending.addSingle(single{ev: s.Ev, old: s.Old})
+}
+
+// synced applies, in order, every event numbered before the sync mark m,
+// which are all read by now; and ends the window if End waits for m.
+func (t *Tracer) synced(m *memtallyEvent) {
+	for {
+		e, old, ok := t.pending.next(m.Seq)
+		if !ok {
+			break
+		}
+		t.handle(&e, old)
+	}
+	t.pending.compact()
+	waiter := uint32(m.Addr)
+	ch, ok := t.waiters[waiter]
+	if !ok || waiter == 0 {
+		return
+	}
+	delete(t.waiters, waiter)
+	w := t.win
+	if w == nil {
+		// An armed window whose exec never came saw nothing.
+		w = heap.NewWindow(m.Ts)
+	}
+	t.win, t.armed = nil, false
+	ch <- w.Finish(m.Ts)
 }
 
 // serve runs the requests waiting for the reader, and reports false once
@@ -87,7 +132,7 @@ func (t *Tracer) serve() bool {
 	}
 }
 
-// handle applies one data record; old is a realloc's old block.
+// handle applies one event; old is a realloc's old block.
 func (t *Tracer) handle(e *memtallyEvent, old uint64) {
 	switch memtallyEventType(e.Type) {
 	case memtallyEventTypeEVENT_ALLOC:
@@ -119,24 +164,10 @@ func (t *Tracer) handle(e *memtallyEvent, old uint64) {
 			if w := t.window(e.Ts); w != nil {
 				w.Pause()
 			}
-			return
 		case memtallyMarkOpMARK_RESUME:
 			if w := t.window(e.Ts); w != nil {
 				w.Resume()
 			}
-			return
-		}
-		// An End mark: nothing of the window can follow it.
-		seq := uint32(e.Addr)
-		if ch, ok := t.waiters[seq]; ok && seq != 0 {
-			delete(t.waiters, seq)
-			w := t.win
-			if w == nil {
-				// An armed window whose exec never came saw nothing.
-				w = heap.NewWindow(e.Ts)
-			}
-			t.win, t.armed = nil, false
-			ch <- w.Finish(e.Ts)
 		}
 	}
 }

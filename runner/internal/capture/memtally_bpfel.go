@@ -13,6 +13,14 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type memtallyBatchHdr struct {
+	_      structs.HostLayout
+	Type   uint32
+	Cpu    uint32
+	Count  uint32
+	Unused uint32
+}
+
 type memtallyCounter uint32
 
 const (
@@ -22,6 +30,14 @@ const (
 	memtallyCounterCOUNTER_EXIT_DROPPED memtallyCounter = 3
 	memtallyCounterCOUNTER_MAX          memtallyCounter = 4
 )
+
+type memtallyCpuBatch struct {
+	_      structs.HostLayout
+	Busy   uint32
+	Unused uint32
+	Hdr    memtallyBatchHdr
+	Ev     [32]memtallyEvent
+}
 
 type memtallyCtlEvent struct {
 	_      structs.HostLayout
@@ -49,11 +65,12 @@ const (
 
 type memtallyEvent struct {
 	_    structs.HostLayout
+	Type uint32
+	Tgid uint32
+	Seq  uint64
 	Ts   uint64
 	Addr uint64
 	Size uint64
-	Tgid uint32
-	Type uint32
 }
 
 type memtallyEventType uint32
@@ -65,6 +82,15 @@ const (
 	memtallyEventTypeEVENT_EXIT    memtallyEventType = 4
 	memtallyEventTypeEVENT_MARK    memtallyEventType = 5
 	memtallyEventTypeEVENT_EXEC    memtallyEventType = 6
+	memtallyEventTypeEVENT_BATCH   memtallyEventType = 7
+)
+
+type memtallyFlushResult uint32
+
+const (
+	memtallyFlushResultFLUSH_OK   memtallyFlushResult = 0
+	memtallyFlushResultFLUSH_BUSY memtallyFlushResult = 1
+	memtallyFlushResultFLUSH_FULL memtallyFlushResult = 2
 )
 
 type memtallyKind uint32
@@ -87,14 +113,16 @@ const (
 type memtallyMarkOp uint32
 
 const (
-	memtallyMarkOpMARK_BEGIN  memtallyMarkOp = 1
-	memtallyMarkOpMARK_END    memtallyMarkOp = 2
-	memtallyMarkOpMARK_ARM    memtallyMarkOp = 3
-	memtallyMarkOpMARK_PAUSE  memtallyMarkOp = 4
-	memtallyMarkOpMARK_RESUME memtallyMarkOp = 5
+	memtallyMarkOpMARK_BEGIN      memtallyMarkOp = 1
+	memtallyMarkOpMARK_END        memtallyMarkOp = 2
+	memtallyMarkOpMARK_ARM        memtallyMarkOp = 3
+	memtallyMarkOpMARK_PAUSE      memtallyMarkOp = 4
+	memtallyMarkOpMARK_RESUME     memtallyMarkOp = 5
+	memtallyMarkOpMARK_SYNC_CLAIM memtallyMarkOp = 6
+	memtallyMarkOpMARK_SYNC       memtallyMarkOp = 7
 )
 
-type memtallyReallocEvent struct {
+type memtallySingleEvent struct {
 	_   structs.HostLayout
 	Ev  memtallyEvent
 	Old uint64
@@ -106,6 +134,7 @@ type memtallyState struct {
 	ArmExec uint32
 	ArmTgid uint32
 	Epoch   uint32
+	SyncSeq uint64
 }
 
 type memtallyThreadState struct {
@@ -128,27 +157,33 @@ type memtallyThreadState struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	memtallyMapCounters           = "counters"
-	memtallyMapCtlEvents          = "ctl_events"
-	memtallyMapEvents             = "events"
-	memtallyMapStates             = "states"
-	memtallyMapThreads            = "threads"
-	memtallyMapTracked            = "tracked"
-	memtallyProgMemtallyEntry     = "memtally_entry"
-	memtallyProgMemtallyExec      = "memtally_exec"
-	memtallyProgMemtallyExit      = "memtally_exit"
-	memtallyProgMemtallyFork      = "memtally_fork"
-	memtallyProgMemtallyMark      = "memtally_mark"
-	memtallyProgMemtallyReturn    = "memtally_return"
-	memtallyVarUnusedCounter      = "unused_counter"
-	memtallyVarUnusedCtlEvent     = "unused_ctl_event"
-	memtallyVarUnusedCtlFlags     = "unused_ctl_flags"
-	memtallyVarUnusedCtlType      = "unused_ctl_type"
-	memtallyVarUnusedEvent        = "unused_event"
-	memtallyVarUnusedEventType    = "unused_event_type"
-	memtallyVarUnusedKind         = "unused_kind"
-	memtallyVarUnusedMarkOp       = "unused_mark_op"
-	memtallyVarUnusedReallocEvent = "unused_realloc_event"
+	memtallyMapBatches           = "batches"
+	memtallyMapCounters          = "counters"
+	memtallyMapCtlEvents         = "ctl_events"
+	memtallyMapEvents            = "events"
+	memtallyMapSequence          = "sequence"
+	memtallyMapStates            = "states"
+	memtallyMapThreads           = "threads"
+	memtallyMapTracked           = "tracked"
+	memtallyProgMemtallyEntry    = "memtally_entry"
+	memtallyProgMemtallyExec     = "memtally_exec"
+	memtallyProgMemtallyExit     = "memtally_exit"
+	memtallyProgMemtallyFlush    = "memtally_flush"
+	memtallyProgMemtallyFork     = "memtally_fork"
+	memtallyProgMemtallyMark     = "memtally_mark"
+	memtallyProgMemtallyReturn   = "memtally_return"
+	memtallyVarUnusedBatchHdr    = "unused_batch_hdr"
+	memtallyVarUnusedCounter     = "unused_counter"
+	memtallyVarUnusedCpuBatch    = "unused_cpu_batch"
+	memtallyVarUnusedCtlEvent    = "unused_ctl_event"
+	memtallyVarUnusedCtlFlags    = "unused_ctl_flags"
+	memtallyVarUnusedCtlType     = "unused_ctl_type"
+	memtallyVarUnusedEvent       = "unused_event"
+	memtallyVarUnusedEventType   = "unused_event_type"
+	memtallyVarUnusedFlushResult = "unused_flush_result"
+	memtallyVarUnusedKind        = "unused_kind"
+	memtallyVarUnusedMarkOp      = "unused_mark_op"
+	memtallyVarUnusedSingleEvent = "unused_single_event"
 )
 
 // loadMemtally returns the embedded CollectionSpec for memtally.
@@ -196,6 +231,7 @@ type memtallyProgramSpecs struct {
 	MemtallyEntry  *ebpf.ProgramSpec `ebpf:"memtally_entry"`
 	MemtallyExec   *ebpf.ProgramSpec `ebpf:"memtally_exec"`
 	MemtallyExit   *ebpf.ProgramSpec `ebpf:"memtally_exit"`
+	MemtallyFlush  *ebpf.ProgramSpec `ebpf:"memtally_flush"`
 	MemtallyFork   *ebpf.ProgramSpec `ebpf:"memtally_fork"`
 	MemtallyMark   *ebpf.ProgramSpec `ebpf:"memtally_mark"`
 	MemtallyReturn *ebpf.ProgramSpec `ebpf:"memtally_return"`
@@ -205,9 +241,11 @@ type memtallyProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type memtallyMapSpecs struct {
+	Batches   *ebpf.MapSpec `ebpf:"batches"`
 	Counters  *ebpf.MapSpec `ebpf:"counters"`
 	CtlEvents *ebpf.MapSpec `ebpf:"ctl_events"`
 	Events    *ebpf.MapSpec `ebpf:"events"`
+	Sequence  *ebpf.MapSpec `ebpf:"sequence"`
 	States    *ebpf.MapSpec `ebpf:"states"`
 	Threads   *ebpf.MapSpec `ebpf:"threads"`
 	Tracked   *ebpf.MapSpec `ebpf:"tracked"`
@@ -217,15 +255,18 @@ type memtallyMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type memtallyVariableSpecs struct {
-	UnusedCounter      *ebpf.VariableSpec `ebpf:"unused_counter"`
-	UnusedCtlEvent     *ebpf.VariableSpec `ebpf:"unused_ctl_event"`
-	UnusedCtlFlags     *ebpf.VariableSpec `ebpf:"unused_ctl_flags"`
-	UnusedCtlType      *ebpf.VariableSpec `ebpf:"unused_ctl_type"`
-	UnusedEvent        *ebpf.VariableSpec `ebpf:"unused_event"`
-	UnusedEventType    *ebpf.VariableSpec `ebpf:"unused_event_type"`
-	UnusedKind         *ebpf.VariableSpec `ebpf:"unused_kind"`
-	UnusedMarkOp       *ebpf.VariableSpec `ebpf:"unused_mark_op"`
-	UnusedReallocEvent *ebpf.VariableSpec `ebpf:"unused_realloc_event"`
+	UnusedBatchHdr    *ebpf.VariableSpec `ebpf:"unused_batch_hdr"`
+	UnusedCounter     *ebpf.VariableSpec `ebpf:"unused_counter"`
+	UnusedCpuBatch    *ebpf.VariableSpec `ebpf:"unused_cpu_batch"`
+	UnusedCtlEvent    *ebpf.VariableSpec `ebpf:"unused_ctl_event"`
+	UnusedCtlFlags    *ebpf.VariableSpec `ebpf:"unused_ctl_flags"`
+	UnusedCtlType     *ebpf.VariableSpec `ebpf:"unused_ctl_type"`
+	UnusedEvent       *ebpf.VariableSpec `ebpf:"unused_event"`
+	UnusedEventType   *ebpf.VariableSpec `ebpf:"unused_event_type"`
+	UnusedFlushResult *ebpf.VariableSpec `ebpf:"unused_flush_result"`
+	UnusedKind        *ebpf.VariableSpec `ebpf:"unused_kind"`
+	UnusedMarkOp      *ebpf.VariableSpec `ebpf:"unused_mark_op"`
+	UnusedSingleEvent *ebpf.VariableSpec `ebpf:"unused_single_event"`
 }
 
 // memtallyObjects contains all objects after they have been loaded into the kernel.
@@ -248,9 +289,11 @@ func (o *memtallyObjects) Close() error {
 //
 // It can be passed to loadMemtallyObjects or ebpf.CollectionSpec.LoadAndAssign.
 type memtallyMaps struct {
+	Batches   *ebpf.Map `ebpf:"batches"`
 	Counters  *ebpf.Map `ebpf:"counters"`
 	CtlEvents *ebpf.Map `ebpf:"ctl_events"`
 	Events    *ebpf.Map `ebpf:"events"`
+	Sequence  *ebpf.Map `ebpf:"sequence"`
 	States    *ebpf.Map `ebpf:"states"`
 	Threads   *ebpf.Map `ebpf:"threads"`
 	Tracked   *ebpf.Map `ebpf:"tracked"`
@@ -258,9 +301,11 @@ type memtallyMaps struct {
 
 func (m *memtallyMaps) Close() error {
 	return _MemtallyClose(
+		m.Batches,
 		m.Counters,
 		m.CtlEvents,
 		m.Events,
+		m.Sequence,
 		m.States,
 		m.Threads,
 		m.Tracked,
@@ -271,15 +316,18 @@ func (m *memtallyMaps) Close() error {
 //
 // It can be passed to loadMemtallyObjects or ebpf.CollectionSpec.LoadAndAssign.
 type memtallyVariables struct {
-	UnusedCounter      *ebpf.Variable `ebpf:"unused_counter"`
-	UnusedCtlEvent     *ebpf.Variable `ebpf:"unused_ctl_event"`
-	UnusedCtlFlags     *ebpf.Variable `ebpf:"unused_ctl_flags"`
-	UnusedCtlType      *ebpf.Variable `ebpf:"unused_ctl_type"`
-	UnusedEvent        *ebpf.Variable `ebpf:"unused_event"`
-	UnusedEventType    *ebpf.Variable `ebpf:"unused_event_type"`
-	UnusedKind         *ebpf.Variable `ebpf:"unused_kind"`
-	UnusedMarkOp       *ebpf.Variable `ebpf:"unused_mark_op"`
-	UnusedReallocEvent *ebpf.Variable `ebpf:"unused_realloc_event"`
+	UnusedBatchHdr    *ebpf.Variable `ebpf:"unused_batch_hdr"`
+	UnusedCounter     *ebpf.Variable `ebpf:"unused_counter"`
+	UnusedCpuBatch    *ebpf.Variable `ebpf:"unused_cpu_batch"`
+	UnusedCtlEvent    *ebpf.Variable `ebpf:"unused_ctl_event"`
+	UnusedCtlFlags    *ebpf.Variable `ebpf:"unused_ctl_flags"`
+	UnusedCtlType     *ebpf.Variable `ebpf:"unused_ctl_type"`
+	UnusedEvent       *ebpf.Variable `ebpf:"unused_event"`
+	UnusedEventType   *ebpf.Variable `ebpf:"unused_event_type"`
+	UnusedFlushResult *ebpf.Variable `ebpf:"unused_flush_result"`
+	UnusedKind        *ebpf.Variable `ebpf:"unused_kind"`
+	UnusedMarkOp      *ebpf.Variable `ebpf:"unused_mark_op"`
+	UnusedSingleEvent *ebpf.Variable `ebpf:"unused_single_event"`
 }
 
 // memtallyPrograms contains all programs after they have been loaded into the kernel.
@@ -289,6 +337,7 @@ type memtallyPrograms struct {
 	MemtallyEntry  *ebpf.Program `ebpf:"memtally_entry"`
 	MemtallyExec   *ebpf.Program `ebpf:"memtally_exec"`
 	MemtallyExit   *ebpf.Program `ebpf:"memtally_exit"`
+	MemtallyFlush  *ebpf.Program `ebpf:"memtally_flush"`
 	MemtallyFork   *ebpf.Program `ebpf:"memtally_fork"`
 	MemtallyMark   *ebpf.Program `ebpf:"memtally_mark"`
 	MemtallyReturn *ebpf.Program `ebpf:"memtally_return"`
@@ -299,6 +348,7 @@ func (p *memtallyPrograms) Close() error {
 		p.MemtallyEntry,
 		p.MemtallyExec,
 		p.MemtallyExit,
+		p.MemtallyFlush,
 		p.MemtallyFork,
 		p.MemtallyMark,
 		p.MemtallyReturn,

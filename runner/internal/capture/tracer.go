@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cilium/ebpf"
@@ -82,10 +83,18 @@ type Tracer struct {
 
 	// Window state, owned by the data reader goroutine.
 	reqs    chan func()
+	pending pending
 	win     *heap.Window
 	armed   bool
 	waiters map[uint32]chan<- heap.Metrics // End marks, by sequence number
 	base    uint64                         // loss counters at the window's start
+
+	// markMu serialises the runs of the mark and flush programs: a sync
+	// takes several, and the number it claims is kept in the BPF state.
+	markMu sync.Mutex
+	// counting is set while a window is open or armed, when the sync loop
+	// runs.
+	counting atomic.Bool
 
 	detach sync.WaitGroup // links being closed in the background
 	wg     sync.WaitGroup // reader goroutines
@@ -140,9 +149,10 @@ func New(opts Options) (*Tracer, error) {
 		t.closeObjects()
 		return nil, fmt.Errorf("create reader: %w", err)
 	}
-	t.wg.Add(2)
+	t.wg.Add(3)
 	go t.readData()
 	go t.readCtl()
+	go t.syncLoop()
 	return t, nil
 }
 
@@ -201,6 +211,7 @@ func (t *Tracer) Begin() error {
 	}); err != nil {
 		return err
 	}
+	t.counting.Store(true)
 	return t.mark(memtallyMarkOpMARK_BEGIN, 0, 0)
 }
 
@@ -222,6 +233,7 @@ func (t *Tracer) BeginAtExec(pid int) error {
 	}); err != nil {
 		return err
 	}
+	t.counting.Store(true)
 	return t.mark(memtallyMarkOpMARK_ARM, 0, uint32(pid))
 }
 
@@ -263,7 +275,9 @@ func (t *Tracer) End() (Metrics, error) {
 	}); err != nil {
 		return Metrics{}, err
 	}
-	if err := t.mark(memtallyMarkOpMARK_END, seq, 0); err != nil {
+	err := t.end(seq)
+	t.counting.Store(false)
+	if err != nil {
 		return Metrics{}, err
 	}
 	var m Metrics
@@ -349,10 +363,115 @@ func (t *Tracer) do(f func()) error {
 	return nil
 }
 
+// end stops counting and writes the sync mark that End's waiter seq waits
+// for: once every CPU's batch is flushed, no event of the window is left to
+// be numbered, so the mark follows them all.
+func (t *Tracer) end(seq uint32) error {
+	t.markMu.Lock()
+	defer t.markMu.Unlock()
+	if err := t.runMark(memtallyMarkOpMARK_END, 0, 0); err != nil {
+		return err
+	}
+	return t.syncLocked(seq)
+}
+
+// syncLoop writes a sync mark every PollInterval while a window counts,
+// so that the reader applies the window's events as they come rather than
+// holding them all until End.
+func (t *Tracer) syncLoop() {
+	defer t.wg.Done()
+	tick := time.NewTicker(t.opts.PollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case <-tick.C:
+		}
+		if !t.counting.Load() {
+			continue
+		}
+		t.markMu.Lock()
+		// On error the events wait for the next sync, or End's,
+		// which reports the error if it persists.
+		_ = t.syncLocked(0)
+		t.markMu.Unlock()
+	}
+}
+
+// syncLocked takes a sync mark's number, flushes every CPU's batch, then
+// writes the mark: see memtally_mark in bpf/memtally.c. markMu is held.
+func (t *Tracer) syncLocked(waiter uint32) error {
+	if err := t.runMark(memtallyMarkOpMARK_SYNC_CLAIM, 0, 0); err != nil {
+		return err
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	return t.runMark(memtallyMarkOpMARK_SYNC, waiter, 0)
+}
+
+// flush writes out the partial batch of every CPU that has one.
+func (t *Tracer) flush() error {
+	var batches []memtallyCpuBatch
+	if err := t.objs.Batches.Lookup(uint32(0), &batches); err != nil {
+		return fmt.Errorf("read batches: %w", err)
+	}
+	for cpu, b := range batches {
+		// A CPU seen idle here holds no event numbered before the
+		// sync mark: its program would have marked the batch busy
+		// before taking its number.
+		if b.Busy == 0 && b.Hdr.Count == 0 {
+			continue
+		}
+		if err := t.flushCPU(cpu); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Tracer) flushCPU(cpu int) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ret, err := t.objs.MemtallyFlush.Run(&ebpf.RunOptions{
+			Context: []uint64{0},
+			CPU:     uint32(cpu),
+			Flags:   unix.BPF_F_TEST_RUN_ON_CPU,
+		})
+		switch {
+		case errors.Is(err, unix.ENXIO):
+			// The CPU is offline, and its batch empty since.
+			return nil
+		case err != nil:
+			return fmt.Errorf("flush cpu %d: %w", cpu, err)
+		}
+		switch memtallyFlushResult(ret) {
+		case memtallyFlushResultFLUSH_OK:
+			return nil
+		case memtallyFlushResultFLUSH_BUSY:
+			// The interrupted program finishes in nanoseconds.
+			time.Sleep(20 * time.Microsecond)
+		default:
+			// The ring is full: let the reader drain it.
+			time.Sleep(t.opts.PollInterval)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("flush cpu %d: still %v after 30s", cpu, memtallyFlushResult(ret))
+		}
+	}
+}
+
 // mark runs the mark program, which changes the window state (for
-// MARK_ARM, arming it for tgid's exec) and then leaves a mark carrying seq
-// in the event ring.
+// MARK_ARM, arming it for tgid's exec) and then leaves a mark in the event
+// ring.
 func (t *Tracer) mark(op memtallyMarkOp, seq, tgid uint32) error {
+	t.markMu.Lock()
+	defer t.markMu.Unlock()
+	return t.runMark(op, seq, tgid)
+}
+
+func (t *Tracer) runMark(op memtallyMarkOp, seq, tgid uint32) error {
 	for tries := 0; ; tries++ {
 		ret, err := t.objs.MemtallyMark.Run(&ebpf.RunOptions{Context: []uint64{uint64(op), uint64(seq), uint64(tgid)}})
 		if err != nil {

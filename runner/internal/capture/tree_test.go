@@ -38,6 +38,32 @@ func TestThreads(t *testing.T) {
 	}
 }
 
+// TestHandoff runs handoff, whose blocks are each freed by another thread
+// than the one that allocated them, usually on another CPU, whose events
+// reach the reader in another batch. It checks against DHAT what can be:
+// the allocations, and that every block's free is seen after its malloc
+// (all 100000 freed, none untracked among them). Like TestThreads, glibc
+// adds what DHAT never sees: the consumer's TLS vector (272 bytes,
+// calloc'd by pthread_create, freed only at exit), and at the consumer's
+// exit 8 untracked frees (its thread cache, holding 7 blocks it had freed,
+// and the cache itself). The peak depends on the interleaving: the 64
+// queued blocks and the TLS vector, plus up to two blocks in flight.
+func TestHandoff(t *testing.T) {
+	tr := newTracer(t)
+	bin := build(t, "handoff", "handoff.c", "-lpthread")
+	m := runExecTarget(t, tr, bin)
+	d := runDHAT(t, bin)
+	if m.AllocCount != d.AllocCount || m.TotalBytes != d.TotalBytes {
+		t.Errorf("%d blocks, %d bytes; DHAT's: %d, %d", m.AllocCount, m.TotalBytes, d.AllocCount, d.TotalBytes)
+	}
+	w := want{AllocCount: 100001, TotalBytes: 4800272, FreeCount: 100000,
+		LeakedCount: 1, LeakedBytes: 272, UntrackedFrees: 8, PeakBytes: m.PeakBytes}
+	checkMetrics(t, m, w)
+	if low, high := uint64(272+64*48), uint64(272+66*48); m.PeakBytes < low || m.PeakBytes > high {
+		t.Errorf("peak %d, want %d to %d", m.PeakBytes, low, high)
+	}
+}
+
 // TestExecChain runs exec_child, which allocates and execs malloc_free:
 // one window from the first exec to the end of the tree. exec_child's
 // three live blocks leak at its exec.
