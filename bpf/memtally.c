@@ -736,7 +736,10 @@ int memtally_mark(__u64 *ctx)
 		r->ev.addr = (__u32)ctx[1];
 		r->ev.size = op;
 		r->old = 0;
-		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+		// Only End waits for a sync mark; the periodic ones are
+		// found at the next poll.
+		bpf_ringbuf_submit(r, ctx[1] ? BPF_RB_FORCE_WAKEUP
+					   : BPF_RB_NO_WAKEUP);
 		return 0;
 	default:
 		break;

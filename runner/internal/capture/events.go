@@ -94,13 +94,7 @@ func (t *Tracer) record(rec []byte) {
 // synced applies, in order, every event numbered before the sync mark m,
 // which are all read by now; and ends the window if End waits for m.
 func (t *Tracer) synced(m *memtallyEvent) {
-	for {
-		e, old, ok := t.pending.next(m.Seq)
-		if !ok {
-			break
-		}
-		t.handle(&e, old)
-	}
+	t.pending.drain(m.Seq, t.handle)
 	t.pending.compact()
 	waiter := uint32(m.Addr)
 	ch, ok := t.waiters[waiter]

@@ -39,28 +39,51 @@ func (p *pending) addSingle(s single) {
 	heap.Push(&p.singles, s)
 }
 
-// next removes and returns the lowest-numbered event if it is numbered
-// below limit.
-func (p *pending) next(limit uint64) (ev memtallyEvent, old uint64, ok bool) {
-	best := -1
-	lowest := limit
-	for i := range p.cpus {
-		q := &p.cpus[i]
-		if q.head < len(q.events) && q.events[q.head].Seq < lowest {
-			best, lowest = i, q.events[q.head].Seq
+// drain applies, in sequence order, every event numbered below limit.
+// Events come in runs from one CPU's queue, applied without looking
+// elsewhere while they are numbered below every other source's first.
+func (p *pending) drain(limit uint64, apply func(e *memtallyEvent, old uint64)) {
+	for {
+		// The queue whose first event is lowest, and the lowest first
+		// event of the other sources, which ends its run.
+		best, first, next := -1, uint64(0), limit
+		for i := range p.cpus {
+			q := &p.cpus[i]
+			if q.head == len(q.events) {
+				continue
+			}
+			seq := q.events[q.head].Seq
+			switch {
+			case best < 0 || seq < first:
+				if best >= 0 {
+					next = min(next, first)
+				}
+				best, first = i, seq
+			default:
+				next = min(next, seq)
+			}
+		}
+		if len(p.singles) > 0 {
+			seq := p.singles[0].ev.Seq
+			if best < 0 || seq < first {
+				if seq >= limit {
+					return
+				}
+				s := heap.Pop(&p.singles).(single)
+				apply(&s.ev, s.old)
+				continue
+			}
+			next = min(next, seq)
+		}
+		if best < 0 || first >= limit {
+			return
+		}
+		q := &p.cpus[best]
+		for q.head < len(q.events) && q.events[q.head].Seq < next {
+			apply(&q.events[q.head], 0)
+			q.head++
 		}
 	}
-	if len(p.singles) > 0 && p.singles[0].ev.Seq < lowest {
-		s := heap.Pop(&p.singles).(single)
-		return s.ev, s.old, true
-	}
-	if best < 0 {
-		return memtallyEvent{}, 0, false
-	}
-	q := &p.cpus[best]
-	ev = q.events[q.head]
-	q.head++
-	return ev, 0, true
 }
 
 // compact drops the applied events' room, so that what pending holds stays

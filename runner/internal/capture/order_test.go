@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"testing"
 )
@@ -15,14 +16,11 @@ func TestPendingAppliesInSequenceOrder(t *testing.T) {
 	p.addBatch(0, []memtallyEvent{ev(1), ev(4), ev(6), ev(8)})
 
 	drain := func(limit uint64) (seqs, olds []uint64) {
-		for {
-			e, old, ok := p.next(limit)
-			if !ok {
-				return seqs, olds
-			}
+		p.drain(limit, func(e *memtallyEvent, old uint64) {
 			seqs = append(seqs, e.Seq)
 			olds = append(olds, old)
-		}
+		})
+		return seqs, olds
 	}
 	seqs, olds := drain(7)
 	if want := []uint64{1, 2, 3, 4, 5, 6}; !reflect.DeepEqual(seqs, want) {
@@ -43,4 +41,99 @@ func TestPendingAppliesInSequenceOrder(t *testing.T) {
 			t.Fatalf("cpu %d still holds %d events from %d after compact", i, len(q.events), q.head)
 		}
 	}
+}
+
+// TestPendingRandomInterleavings deals numbers 0..n-1 out to CPU batches
+// (each CPU's in order, as the BPF side writes them) and to singles, reads
+// them in a shuffled order, and drains at rising sync marks: every drain
+// must apply exactly the numbers below its mark, in order.
+func TestPendingRandomInterleavings(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := 0; round < 200; round++ {
+		const n = 500
+		cpus := 1 + rng.IntN(4)
+		perCPU := make([][]memtallyEvent, cpus)
+		var singles []single
+		for seq := uint64(0); seq < n; seq++ {
+			if rng.IntN(5) == 0 {
+				singles = append(singles, single{ev: memtallyEvent{Seq: seq}, old: seq})
+				continue
+			}
+			c := rng.IntN(cpus)
+			perCPU[c] = append(perCPU[c], memtallyEvent{Seq: seq})
+		}
+		// Records: batches of up to 8 per CPU, in CPU order, plus
+		// singles, read in an order that keeps each CPU's batches in
+		// sequence.
+		var queues [][]ringRecord
+		for c, evs := range perCPU {
+			var q []ringRecord
+			for len(evs) > 0 {
+				k := min(len(evs), 1+rng.IntN(8))
+				q = append(q, ringRecord{cpu: c, events: evs[:k]})
+				evs = evs[k:]
+			}
+			queues = append(queues, q)
+		}
+		for i := range singles {
+			queues = append(queues, []ringRecord{{single: &singles[i]}})
+		}
+		var records []ringRecord
+		for len(queues) > 0 {
+			i := rng.IntN(len(queues))
+			records = append(records, queues[i][0])
+			if queues[i] = queues[i][1:]; len(queues[i]) == 0 {
+				queues = append(queues[:i], queues[i+1:]...)
+			}
+		}
+		var p pending
+		next := uint64(0)
+		for i, r := range records {
+			if r.single != nil {
+				p.addSingle(*r.single)
+			} else {
+				p.addBatch(uint32(r.cpu), r.events)
+			}
+			if rng.IntN(10) != 0 && i != len(records)-1 {
+				continue
+			}
+			// A sync mark may only claim what every record read so
+			// far covers: the lowest number not yet read.
+			mark := uint64(n)
+			if i != len(records)-1 {
+				mark = lowestUnread(records[i+1:])
+			}
+			p.drain(mark, func(e *memtallyEvent, old uint64) {
+				if e.Seq != next {
+					t.Fatalf("round %d: applied %d, want %d", round, e.Seq, next)
+				}
+				next++
+			})
+			if next != mark {
+				t.Fatalf("round %d: drained to %d, want %d", round, next, mark)
+			}
+			p.compact()
+		}
+	}
+}
+
+// ringRecord is a record of the data ring as pending receives it: a
+// CPU's batch, or a single event.
+type ringRecord struct {
+	cpu    int
+	events []memtallyEvent
+	single *single
+}
+
+// lowestUnread returns the lowest number in records not read yet.
+func lowestUnread(rest []ringRecord) uint64 {
+	low := uint64(1 << 62)
+	for _, r := range rest {
+		if r.single != nil {
+			low = min(low, r.single.ev.Seq)
+		} else if len(r.events) > 0 {
+			low = min(low, r.events[0].Seq)
+		}
+	}
+	return low
 }

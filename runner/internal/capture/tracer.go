@@ -433,7 +433,7 @@ func (t *Tracer) flush() error {
 
 func (t *Tracer) flushCPU(cpu int) error {
 	deadline := time.Now().Add(30 * time.Second)
-	for {
+	for tries := 0; ; {
 		ret, err := t.objs.MemtallyFlush.Run(&ebpf.RunOptions{
 			Context: []uint64{0},
 			CPU:     uint32(cpu),
@@ -450,8 +450,12 @@ func (t *Tracer) flushCPU(cpu int) error {
 		case memtallyFlushResultFLUSH_OK:
 			return nil
 		case memtallyFlushResultFLUSH_BUSY:
-			// The interrupted program finishes in nanoseconds.
-			time.Sleep(20 * time.Microsecond)
+			// The interrupted program finishes in nanoseconds,
+			// less than another try takes: sleeping would cost
+			// more than it waits.
+			if tries++; tries > 100 {
+				time.Sleep(20 * time.Microsecond)
+			}
 		default:
 			// The ring is full: let the reader drain it.
 			time.Sleep(t.opts.PollInterval)
