@@ -39,6 +39,8 @@ func (t *Tracer) readData() {
 			if !t.serve() {
 				return
 			}
+			// Producers may keep the ring from ever emptying.
+			t.syncIfDue(time.Now())
 		}
 		rec, err := t.data.next()
 		switch {
@@ -52,6 +54,10 @@ func (t *Tracer) readData() {
 				return
 			}
 			unserved = 0
+			if t.syncIfDue(time.Now()) {
+				// Its mark is in the ring now.
+				continue
+			}
 			t.data.wait(t.opts.PollInterval)
 			continue
 		}

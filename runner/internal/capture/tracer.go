@@ -95,6 +95,9 @@ type Tracer struct {
 	// counting is set while a window is open or armed, when the sync loop
 	// runs.
 	counting atomic.Bool
+	// lastSync is when the reader last wrote a sync mark; the reader
+	// alone uses it.
+	lastSync time.Time
 
 	detach sync.WaitGroup // links being closed in the background
 	wg     sync.WaitGroup // reader goroutines
@@ -149,10 +152,9 @@ func New(opts Options) (*Tracer, error) {
 		t.closeObjects()
 		return nil, fmt.Errorf("create reader: %w", err)
 	}
-	t.wg.Add(3)
+	t.wg.Add(2)
 	go t.readData()
 	go t.readCtl()
-	go t.syncLoop()
 	return t, nil
 }
 
@@ -372,47 +374,45 @@ func (t *Tracer) end(seq uint32) error {
 	if err := t.runMark(memtallyMarkOpMARK_END, 0, 0); err != nil {
 		return err
 	}
-	return t.syncLocked(seq)
+	return t.syncLocked(seq, true)
 }
 
-// syncLoop writes a sync mark every PollInterval while a window counts,
-// so that the reader applies the window's events as they come rather than
-// holding them all until End.
-func (t *Tracer) syncLoop() {
-	defer t.wg.Done()
-	tick := time.NewTicker(t.opts.PollInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-t.stop:
-			return
-		case <-tick.C:
-		}
-		if !t.counting.Load() {
-			continue
-		}
-		t.markMu.Lock()
-		// On error the events wait for the next sync, or End's,
-		// which reports the error if it persists.
-		_ = t.syncLocked(0)
-		t.markMu.Unlock()
+// syncIfDue writes a sync mark if a window counts and PollInterval has
+// passed since the last, so that the reader applies the window's events as
+// they come rather than holding them all until End. The reader calls it,
+// whenever it has emptied the ring: a goroutine of its own would cost a
+// wake-up more per poll. It gives up when End or a mark holds markMu, or
+// when the ring is full, which the reader must drain first.
+func (t *Tracer) syncIfDue(now time.Time) bool {
+	if !t.counting.Load() || now.Sub(t.lastSync) < t.opts.PollInterval {
+		return false
 	}
+	if !t.markMu.TryLock() {
+		return false
+	}
+	defer t.markMu.Unlock()
+	t.lastSync = now
+	// On error the events wait for the next sync, or End's, which
+	// reports the error if it persists.
+	return t.syncLocked(0, false) == nil
 }
 
 // syncLocked takes a sync mark's number, flushes every CPU's batch, then
 // writes the mark: see memtally_mark in bpf/memtally.c. markMu is held.
-func (t *Tracer) syncLocked(waiter uint32) error {
+// When the ring is full, a patient sync waits for the reader to drain it;
+// the reader's own may not.
+func (t *Tracer) syncLocked(waiter uint32, patient bool) error {
 	if err := t.runMark(memtallyMarkOpMARK_SYNC_CLAIM, 0, 0); err != nil {
 		return err
 	}
-	if err := t.flush(); err != nil {
+	if err := t.flush(patient); err != nil {
 		return err
 	}
 	return t.runMark(memtallyMarkOpMARK_SYNC, waiter, 0)
 }
 
 // flush writes out the partial batch of every CPU that has one.
-func (t *Tracer) flush() error {
+func (t *Tracer) flush(patient bool) error {
 	var batches []memtallyCpuBatch
 	if err := t.objs.Batches.Lookup(uint32(0), &batches); err != nil {
 		return fmt.Errorf("read batches: %w", err)
@@ -424,14 +424,14 @@ func (t *Tracer) flush() error {
 		if b.Busy == 0 && b.Hdr.Count == 0 {
 			continue
 		}
-		if err := t.flushCPU(cpu); err != nil {
+		if err := t.flushCPU(cpu, patient); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (t *Tracer) flushCPU(cpu int) error {
+func (t *Tracer) flushCPU(cpu int, patient bool) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for tries := 0; ; {
 		ret, err := t.objs.MemtallyFlush.Run(&ebpf.RunOptions{
@@ -458,6 +458,9 @@ func (t *Tracer) flushCPU(cpu int) error {
 			}
 		default:
 			// The ring is full: let the reader drain it.
+			if !patient {
+				return errors.New("flush: the event ring is full")
+			}
 			time.Sleep(t.opts.PollInterval)
 		}
 		if time.Now().After(deadline) {
