@@ -284,8 +284,12 @@ func TestSpawn(t *testing.T) {
 }
 
 // TestDropsCounted squeezes 8 busy threads through a one-page ring polled
-// once a second: records are lost, the loss is counted, and End still
-// closes the window.
+// once a second: events are lost, the loss is counted, and End still
+// closes the window. Every event is either seen or counted lost: the
+// allocations, frees and untracked frees seen, plus the drops, are all of
+// threads' events (TestThreads has them: DHAT's blocks, their frees, and 16
+// frees at thread exits), plus at most the exec and exit records, whose
+// loss counts too.
 func TestDropsCounted(t *testing.T) {
 	requireBPF(t)
 	tr, err := New(Options{RingBytes: 4096, PollInterval: time.Second})
@@ -293,9 +297,16 @@ func TestDropsCounted(t *testing.T) {
 		bpfUnavailable(t, err)
 	}
 	defer tr.Close()
-	m := runExecTarget(t, tr, build(t, "threads", "threads.c", "-lpthread"))
+	bin := build(t, "threads", "threads.c", "-lpthread")
+	m := runExecTarget(t, tr, bin)
 	if m.DroppedEvents == 0 {
 		t.Fatalf("no drops counted: %+v", got(m))
+	}
+	d := runDHAT(t, bin)
+	events := d.AllocCount + (d.AllocCount - d.LeakedCount) + 16
+	accounted := m.AllocCount + m.FreeCount + m.UntrackedFrees + m.DroppedEvents
+	if accounted < events || accounted > events+2 {
+		t.Errorf("seen and dropped %d events (%+v, %d dropped), want %d to %d", accounted, got(m), m.DroppedEvents, events, events+2)
 	}
 	t.Logf("dropped %d events", m.DroppedEvents)
 }
