@@ -15,6 +15,7 @@ import (
 
 	"memtally.dev/runner/internal/config"
 	"memtally.dev/runner/internal/threshold"
+	"memtally.dev/runner/internal/untrusted"
 )
 
 // Version is the runner's version, recorded in every results file.
@@ -115,8 +116,15 @@ func Main() int {
 	return ExitCode(err)
 }
 
+// prefixLines prefixes each line of an error. Errors quote names, URIs
+// and reasons that come from benchmarks and results files, so each line is
+// escaped for the terminal; the newlines between lines are the errors' own.
 func prefixLines(prefix, text string) string {
-	return prefix + strings.ReplaceAll(text, "\n", "\n"+prefix)
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
+		lines[i] = prefix + untrusted.Terminal(line)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Run executes the command line args.

@@ -26,6 +26,7 @@ import (
 	"memtally.dev/runner/internal/resultschema"
 	"memtally.dev/runner/internal/server"
 	"memtally.dev/runner/internal/threshold"
+	"memtally.dev/runner/internal/untrusted"
 )
 
 const (
@@ -261,7 +262,7 @@ func (r *runner) runTarget(t target) outcome {
 		}
 		defer func() {
 			if err := fifos.Close(); err != nil {
-				fmt.Fprintf(r.stderr, "runner: target %s: %v\n", t.name, err)
+				fmt.Fprintf(r.stderr, "runner: target %s: %v\n", untrusted.Terminal(t.name), err)
 			}
 		}()
 		env = launch.Environ(env, fifos.Env())
@@ -350,7 +351,7 @@ func (r *runner) runTarget(t target) outcome {
 		}
 		out.benchmarks = append(out.benchmarks, whole)
 	} else if len(out.benchmarks) == 0 && srv != nil && len(srv.Integrations()) == 0 {
-		fmt.Fprintf(r.stderr, "runner: target %s: no harness integration connected, so no benchmark was recorded; is the memtally integration installed? (use exec = ... to measure a plain program whole)\n", t.name)
+		fmt.Fprintf(r.stderr, "runner: target %s: no harness integration connected, so no benchmark was recorded; is the memtally integration installed? (use exec = ... to measure a plain program whole)\n", untrusted.Terminal(t.name))
 	}
 
 	switch {
@@ -375,7 +376,7 @@ func (r *runner) waitTree(t target) bool {
 	case <-r.tracer.TreeExited():
 		return true
 	case <-time.After(treeGrace):
-		fmt.Fprintf(r.stderr, "runner: target %s: processes of the command still run %v after it exited; closing its window\n", t.name, treeGrace)
+		fmt.Fprintf(r.stderr, "runner: target %s: processes of the command still run %v after it exited; closing its window\n", untrusted.Terminal(t.name), treeGrace)
 		return false
 	}
 }
@@ -442,7 +443,7 @@ func (r *runner) wait(proc *launch.Process, t target) (timedOut bool) {
 		case <-deadline:
 			deadline = nil
 			timedOut = true
-			fmt.Fprintf(r.stderr, "runner: target %s timed out after %v; stopping it\n", t.name, t.timeout)
+			fmt.Fprintf(r.stderr, "runner: target %s timed out after %v; stopping it\n", untrusted.Terminal(t.name), t.timeout)
 			go proc.Stop(syscall.SIGTERM, stopGrace)
 		}
 	}

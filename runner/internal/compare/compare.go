@@ -118,6 +118,23 @@ type RowDiff struct {
 // Regressed reports whether any metric went over its threshold.
 func (r *Result) Regressed() bool { return len(r.Regressions()) > 0 }
 
+// NotJudged lists the rows whose numbers were not judged, because a window
+// of either side is incomplete.
+func (r *Result) NotJudged() []Row {
+	var out []Row
+	for _, row := range r.Rows {
+		if row.Incomplete != "" {
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// Conclusive reports whether the comparison judged every benchmark the two
+// runs share, and they share at least one. A comparison that is not
+// conclusive cannot pass as "ok": it proved nothing about what it skipped.
+func (r *Result) Conclusive() bool { return len(r.Rows) > 0 && len(r.NotJudged()) == 0 }
+
 // Find returns the row of a head benchmark, if it was compared.
 func (r *Result) Find(target, uri string) (Row, bool) {
 	for _, row := range r.Rows {

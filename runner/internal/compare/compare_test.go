@@ -2,6 +2,7 @@ package compare_test
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -111,6 +112,59 @@ func TestIncompleteNotJudged(t *testing.T) {
 	if res.Regressed() || !strings.Contains(res.Rows[0].Incomplete, "dropped") {
 		t.Errorf("incomplete head: regressed=%v row=%+v", res.Regressed(), res.Rows[0])
 	}
+	if res.Conclusive() || len(res.NotJudged()) != 1 {
+		t.Errorf("incomplete head: conclusive=%v not judged=%d", res.Conclusive(), len(res.NotJudged()))
+	}
+}
+
+// TestTextNotJudged checks that a comparison never says "ok" about what it
+// could not judge: an incomplete benchmark on either side, or two runs
+// with no benchmark in common.
+func TestTextNotJudged(t *testing.T) {
+	ok := bench{Target: "t", URI: "fine", Peak: 100, Total: 100, Count: 1}
+	broken := bench{Target: "t", URI: "broken", Peak: 200, Total: 200, Count: 2}
+	incomplete := broken
+	incomplete.Status, incomplete.Reason = results.StatusIncomplete, "client exited during benchmark"
+	for _, tc := range []struct {
+		name       string
+		base, head *results.Run
+		conclusive bool
+	}{
+		{"compare-incomplete-head", resultstest.Run(ok, broken), resultstest.Run(ok, incomplete), false},
+		{"compare-incomplete-base", resultstest.Run(incomplete), resultstest.Run(broken), false},
+		{"compare-nothing-in-common", resultstest.Run(ok), resultstest.Run(broken), false},
+		{"compare-empty", resultstest.Run(), resultstest.Run(), false},
+		{"compare-ok", resultstest.Run(ok), resultstest.Run(ok), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := compare.Runs(tc.base, tc.head, threshold.Defaults())
+			if res.Conclusive() != tc.conclusive {
+				t.Errorf("Conclusive() = %v, want %v", res.Conclusive(), tc.conclusive)
+			}
+			var buf bytes.Buffer
+			if err := res.WriteText(&buf); err != nil {
+				t.Fatal(err)
+			}
+			if !tc.conclusive && regexp.MustCompile(`\bok\b`).Match(buf.Bytes()) {
+				t.Errorf("an inconclusive comparison says ok:\n%s", buf.String())
+			}
+			golden.Check(t, tc.name, buf.Bytes())
+		})
+	}
+}
+
+// TestTextHostile checks that names, URIs and reasons from the results
+// files reach the comparison escaped, with the columns aligned on the
+// escaped text.
+func TestTextHostile(t *testing.T) {
+	base, head := resultstest.Hostile(), resultstest.Hostile()
+	head.Benchmarks[0].PeakBytes *= 2
+	head.Benchmarks[1].URI = "renamed\x1b[0m\r"
+	var buf bytes.Buffer
+	if err := compare.Runs(base, head, threshold.Defaults()).WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "compare-hostile", buf.Bytes())
 }
 
 func TestTextGolden(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 
 	"memtally.dev/runner/internal/bytesize"
 	"memtally.dev/runner/internal/threshold"
+	"memtally.dev/runner/internal/untrusted"
 )
 
 // Marker is the arrow of a change: ▲ for more memory, ▼ for less.
@@ -23,7 +24,9 @@ func Marker(d Diff) string {
 
 // WriteText prints the comparison for a terminal or a CI log: a table of
 // every metric of every matched benchmark, the benchmarks found on one
-// side only, and then the verdict, with one sentence per regression.
+// side only, and then the verdict, with one sentence per regression. It
+// says "ok" only when every benchmark the two runs share was judged, and
+// they share at least one.
 func (r *Result) WriteText(w io.Writer) error {
 	p := &printer{w: w}
 	repeated := r.Base.Repeat > 1 || r.Head.Repeat > 1
@@ -32,7 +35,9 @@ func (r *Result) WriteText(w io.Writer) error {
 			max(r.Base.Repeat, 1), max(r.Head.Repeat, 1))
 	}
 	tw := tabwriter.NewWriter(p, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TARGET\tBENCHMARK\tMETRIC\tBASE\tHEAD\tCHANGE\tTHRESHOLD\tVERDICT")
+	if len(r.Rows) > 0 {
+		fmt.Fprintln(tw, "TARGET\tBENCHMARK\tMETRIC\tBASE\tHEAD\tCHANGE\tTHRESHOLD\tVERDICT")
+	}
 	for _, row := range r.Rows {
 		for _, d := range row.Diffs {
 			base, head := FormatValue(d.Metric, d.Base.Median), FormatValue(d.Metric, d.Head.Median)
@@ -50,35 +55,46 @@ func (r *Result) WriteText(w io.Writer) error {
 			if row.Incomplete != "" {
 				verdict = "not judged (incomplete)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Target, row.URI, d.Metric, base, head, change, d.Threshold, verdict)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", untrusted.Terminal(row.Target), untrusted.Terminal(row.URI), d.Metric, base, head, change, d.Threshold, verdict)
 		}
 	}
 	tw.Flush()
-	for _, row := range r.Rows {
-		if row.Incomplete != "" {
-			p.printf("not judged: %s (target %s): %s\n", row.URI, row.Target, row.Incomplete)
-		}
+	for _, row := range r.NotJudged() {
+		p.line("not judged: %s (target %s): %s", row.URI, row.Target, row.Incomplete)
 	}
 	for _, a := range r.Added {
-		p.printf("added: %s (target %s)\n", a.URI, a.Target)
+		p.line("added: %s (target %s)", a.URI, a.Target)
 	}
 	for _, a := range r.Removed {
-		p.printf("removed: %s (target %s)\n", a.URI, a.Target)
+		p.line("removed: %s (target %s)", a.URI, a.Target)
 	}
 	for _, rn := range r.Renamed {
-		p.printf("renamed: %s → %s (target %s; same numbers)\n", rn.From, rn.To, rn.Target)
+		p.line("renamed: %s → %s (target %s; same numbers)", rn.From, rn.To, rn.Target)
 	}
 	for _, e := range r.Environment {
-		p.printf("note: the environments differ: %s\n", e)
+		p.line("note: the environments differ: %s", e)
 	}
 	regressions := r.Regressions()
-	if len(regressions) == 0 {
-		p.printf("ok: %s within thresholds (%s)\n", Plural(len(r.Rows), "benchmark"), thresholdsText(r.Thresholds))
-	} else {
+	notJudged := len(r.NotJudged())
+	switch {
+	case len(regressions) > 0:
 		p.printf("FAIL: %s over thresholds:\n", Plural(len(regressions), "regression"))
 		for _, rd := range regressions {
-			p.printf("  %s\n", Explain(rd))
+			p.line("  %s", Explain(rd))
 		}
+		if notJudged > 0 {
+			p.printf("and %s not judged (incomplete, listed above)\n", Plural(notJudged, "benchmark"))
+		}
+	case len(r.Rows) == 0:
+		p.printf("NOT JUDGED: the two runs share no benchmark, so nothing was compared\n")
+	case notJudged > 0:
+		p.printf("NOT JUDGED: %d of %s could not be judged (incomplete, listed above)", notJudged, Plural(len(r.Rows), "benchmark"))
+		if judged := len(r.Rows) - notJudged; judged > 0 {
+			p.printf("; the other %d within thresholds (%s)", judged, thresholdsText(r.Thresholds))
+		}
+		p.printf("\n")
+	default:
+		p.printf("ok: %s within thresholds (%s)\n", Plural(len(r.Rows), "benchmark"), thresholdsText(r.Thresholds))
 	}
 	if p.err != nil {
 		return fmt.Errorf("write comparison: %w", p.err)
@@ -133,6 +149,13 @@ func (p *printer) Write(b []byte) (int, error) {
 }
 
 func (p *printer) printf(format string, args ...any) { fmt.Fprintf(p, format, args...) }
+
+// line prints one line whose arguments come from the results files, and
+// so from the benchmarks: escaped, it cannot redraw the terminal or forge
+// a line of the verdict.
+func (p *printer) line(format string, args ...any) {
+	p.printf("%s\n", untrusted.Terminal(fmt.Sprintf(format, args...)))
+}
 
 // Plural renders "1 regression", "2 regressions".
 func Plural(n int, noun string) string {

@@ -11,6 +11,7 @@ import (
 	"memtally.dev/runner/internal/results"
 	"memtally.dev/runner/internal/stats"
 	"memtally.dev/runner/internal/threshold"
+	"memtally.dev/runner/internal/untrusted"
 )
 
 // Write prints run as Markdown. cmp, when not nil, is the run compared
@@ -28,7 +29,7 @@ func Write(w io.Writer, run *results.Run, cmp *compare.Result) error {
 	var notes []string
 	for i := 0; i < len(groups); {
 		target := groups[i].Target
-		p.printf("### Target `%s`\n\n", target)
+		p.printf("### Target %s\n\n", code(target))
 		p.printf("| Benchmark | Peak | Total | Allocations | Avg size | Leaked | Status |")
 		if cmp != nil {
 			p.printf(" vs baseline |")
@@ -42,11 +43,11 @@ func Write(w io.Writer, run *results.Run, cmp *compare.Result) error {
 			g := groups[i]
 			status, reason := g.Status()
 			if reason != "" {
-				notes = append(notes, fmt.Sprintf("%s `%s`: %s", status, g.URI, reason))
+				notes = append(notes, fmt.Sprintf("%s %s: %s", status, code(g.URI), untrusted.Markdown(reason)))
 				status = fmt.Sprintf("⚠️ %s [%d]", status, len(notes))
 			}
-			p.printf("| `%s` | %s | %s | %s | %s | %s | %s |",
-				escape(g.URI),
+			p.printf("| %s | %s | %s | %s | %s | %s | %s |",
+				code(g.URI),
 				size(g.Summary(threshold.Peak)), size(g.Summary(threshold.Total)),
 				count(g.Summary(threshold.Count)), size(g.AvgSummary()),
 				size(g.Summary(threshold.Leaked)), status)
@@ -58,7 +59,7 @@ func Write(w io.Writer, run *results.Run, cmp *compare.Result) error {
 		p.printf("\n")
 	}
 	for i, n := range notes {
-		p.printf("%d. %s\n", i+1, escape(n))
+		p.printf("%d. %s\n", i+1, n)
 	}
 	if len(notes) > 0 {
 		p.printf("\n")
@@ -66,7 +67,7 @@ func Write(w io.Writer, run *results.Run, cmp *compare.Result) error {
 	failed := false
 	for _, t := range run.Targets {
 		if t.Status != results.StatusOK {
-			p.printf("- target `%s` %s: %s\n", t.Name, t.Status, escape(t.Reason))
+			p.printf("- target %s %s: %s\n", code(t.Name), t.Status, untrusted.Markdown(t.Reason))
 			failed = true
 		}
 	}
@@ -85,7 +86,7 @@ func Write(w io.Writer, run *results.Run, cmp *compare.Result) error {
 func changes(cmp *compare.Result, g results.Group) string {
 	for _, rn := range cmp.Renamed {
 		if rn.Target == g.Target && rn.To == g.URI {
-			return fmt.Sprintf("renamed from `%s`", escape(rn.From))
+			return "renamed from " + code(rn.From)
 		}
 	}
 	row, ok := cmp.Find(g.Target, g.URI)
@@ -121,10 +122,10 @@ func change(d compare.Diff) string {
 
 func verdict(p *printer, cmp *compare.Result) {
 	for _, r := range cmp.Removed {
-		p.printf("- removed: `%s` (target `%s`)\n", escape(r.URI), r.Target)
+		p.printf("- removed: %s (target %s)\n", code(r.URI), code(r.Target))
 	}
 	for _, e := range cmp.Environment {
-		p.printf("- note: the environments differ: %s\n", escape(e))
+		p.printf("- note: the environments differ: %s\n", untrusted.Markdown(e))
 	}
 	// A list just printed needs a blank line before the paragraph.
 	gap := ""
@@ -132,13 +133,27 @@ func verdict(p *printer, cmp *compare.Result) {
 		gap = "\n"
 	}
 	regressions := cmp.Regressions()
-	if len(regressions) == 0 {
+	notJudged := cmp.NotJudged()
+	switch {
+	case len(regressions) > 0:
+		p.printf("%s**%s** against the baseline:\n\n", gap, compare.Plural(len(regressions), "regression"))
+		for _, rd := range regressions {
+			p.printf("- %s\n", untrusted.Markdown(compare.Explain(rd)))
+		}
+		gap = "\n"
+	case len(cmp.Rows) == 0:
+		p.printf("%s**Not judged:** the run and the baseline share no benchmark, so nothing was compared.\n", gap)
+		return
+	case len(notJudged) == 0:
 		p.printf("%s**No regression** against the baseline.\n", gap)
 		return
 	}
-	p.printf("%s**%s** against the baseline:\n\n", gap, compare.Plural(len(regressions), "regression"))
-	for _, rd := range regressions {
-		p.printf("- %s\n", escape(compare.Explain(rd)))
+	if len(notJudged) == 0 {
+		return
+	}
+	p.printf("%s**Not judged:** %d of %s incomplete in the run or the baseline:\n\n", gap, len(notJudged), compare.Plural(len(cmp.Rows), "benchmark"))
+	for _, row := range notJudged {
+		p.printf("- %s (target %s): %s\n", code(row.URI), code(row.Target), untrusted.Markdown(row.Incomplete))
 	}
 }
 
@@ -158,8 +173,11 @@ func count(s stats.Summary) string {
 	return cell
 }
 
-// escape keeps a cell's text from ending the cell.
-func escape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+// code shows text from a results file, and so from a benchmark, in a
+// monospace font. A code span would show backslash escapes literally, so
+// the text goes between HTML code tags, where Markdown escapes work and
+// keep it from ending a cell, adding a row or holding HTML.
+func code(s string) string { return "<code>" + untrusted.Markdown(s) + "</code>" }
 
 type printer struct {
 	w   io.Writer

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 	"memtally.dev/runner/internal/bytesize"
+	"memtally.dev/runner/internal/untrusted"
 )
 
 // Level is how much a run prints.
@@ -122,7 +123,7 @@ func (r *Reporter) tick() {
 func (r *Reporter) TargetStarted(name string, i, n, rep, reps, expected int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.target, r.targetIndex, r.targets, r.rep, r.reps = name, i, n, rep, reps
+	r.target, r.targetIndex, r.targets, r.rep, r.reps = untrusted.Terminal(name), i, n, rep, reps
 	r.bench, r.expected, r.uri = 0, expected, ""
 	r.benchStart = r.now()
 	if r.level == Quiet {
@@ -132,16 +133,18 @@ func (r *Reporter) TargetStarted(name string, i, n, rep, reps, expected int) {
 		r.draw()
 		return
 	}
-	fmt.Fprintf(r.w, "runner: %s target %s\n", r.position(), name)
+	fmt.Fprintf(r.w, "runner: %s target %s\n", r.position(), r.target)
 }
 
 // BenchmarkStarted says that a window opened. uri may be empty when the
-// caller does not know it yet.
+// caller does not know it yet. It comes from the benchmark, and is shown
+// escaped, as the target's name is: a raw escape sequence or carriage
+// return in either would redraw the terminal.
 func (r *Reporter) BenchmarkStarted(uri string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.bench++
-	r.uri = uri
+	r.uri = untrusted.Terminal(uri)
 	r.benchStart = r.now()
 	if r.level == Quiet {
 		return

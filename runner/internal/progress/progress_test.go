@@ -113,3 +113,32 @@ func TestPinnedLine(t *testing.T) {
 		t.Errorf("the line and the region are not undone at the end:\n%q", out)
 	}
 }
+
+// TestHostileNames checks that a target name and a URI holding escape
+// sequences, carriage returns and newlines reach neither the plain lines
+// nor the redrawn line raw: the only ESC bytes are the reporter's own.
+func TestHostileNames(t *testing.T) {
+	const target, uri = "t\x1b[2J", "a\rok\n\x1b]0;title\x07\x00"
+	for _, term := range []*Terminal{nil, {}, {Rows: 24, Cols: 200}} {
+		var buf bytes.Buffer
+		r := New(&buf, term, Verbose)
+		fakeClock(r)
+		r.TargetStarted(target, 1, 1, 1, 1, 0)
+		r.BenchmarkStarted(uri)
+		r.mu.Lock()
+		r.draw()
+		r.mu.Unlock()
+		r.BenchmarkFinished(1, 2, 3)
+		r.TargetFinished("ok", time.Second)
+		r.Close()
+		out := buf.String()
+		if !strings.Contains(out, `t\x1b[2J benchmark 1 a\rok\n\x1b]0;title\x07\x00`) {
+			t.Errorf("terminal %+v: escaped names missing from %q", term, out)
+		}
+		for _, raw := range []string{"\x1b[2J", "\x1b]", "\x07", "\x00", "a\r", "ok\n"} {
+			if strings.Contains(out, raw) {
+				t.Errorf("terminal %+v: raw %q in %q", term, raw, out)
+			}
+		}
+	}
+}

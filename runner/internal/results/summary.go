@@ -11,6 +11,7 @@ import (
 	"memtally.dev/runner/internal/bytesize"
 	"memtally.dev/runner/internal/stats"
 	"memtally.dev/runner/internal/threshold"
+	"memtally.dev/runner/internal/untrusted"
 )
 
 // SummaryOptions says how the end-of-run table looks.
@@ -24,7 +25,9 @@ type SummaryOptions struct {
 // binary units, with exact bytes under opts.Exact. Under --repeat a cell is
 // the median of the runs, followed by their min–max range when they
 // disagree. Reasons of incomplete benchmarks and failed targets follow the
-// table, where a long reason does not stretch every row.
+// table, where a long reason does not stretch every row. Names and reasons
+// come from the benchmarks, so they are escaped for the terminal before
+// the table measures any width.
 func WriteSummary(w io.Writer, run *Run, opts SummaryOptions) error {
 	groups := Groups(run)
 	p := &errWriter{w: w}
@@ -37,11 +40,11 @@ func WriteSummary(w io.Writer, run *Run, opts SummaryOptions) error {
 	for _, g := range groups {
 		status, reason := g.Status()
 		if reason != "" {
-			notes = append(notes, fmt.Sprintf("[%d] %s %s: %s: %s", len(notes)+1, g.Target, g.URI, status, reason))
+			notes = append(notes, untrusted.Terminal(fmt.Sprintf("[%d] %s %s: %s: %s", len(notes)+1, g.Target, g.URI, status, reason)))
 			status = fmt.Sprintf("%s [%d]", status, len(notes))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			g.Target, g.URI,
+			untrusted.Terminal(g.Target), untrusted.Terminal(g.URI),
 			sizeCell(g.Summary(threshold.Peak), opts.Exact),
 			sizeCell(g.Summary(threshold.Total), opts.Exact),
 			countCell(g.Summary(threshold.Count)),
@@ -57,7 +60,7 @@ func WriteSummary(w io.Writer, run *Run, opts SummaryOptions) error {
 		if t.Status == StatusOK {
 			continue
 		}
-		p.printf("target %s %s: %s\n", t.Name, t.Status, t.Reason)
+		p.printf("%s\n", untrusted.Terminal(fmt.Sprintf("target %s %s: %s", t.Name, t.Status, t.Reason)))
 	}
 	if p.err != nil {
 		return fmt.Errorf("write summary: %w", p.err)

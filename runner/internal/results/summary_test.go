@@ -41,3 +41,14 @@ func TestSummaryJSONGolden(t *testing.T) {
 		golden.Check(t, name, buf.Bytes())
 	}
 }
+
+// TestSummaryHostile checks that names and reasons that a benchmark
+// controls are shown escaped, with the columns aligned on the escaped
+// text.
+func TestSummaryHostile(t *testing.T) {
+	var buf bytes.Buffer
+	if err := results.WriteSummary(&buf, resultstest.Hostile(), results.SummaryOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "summary-hostile", buf.Bytes())
+}

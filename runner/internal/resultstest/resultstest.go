@@ -98,3 +98,19 @@ func Repeated() *results.Run {
 	run.Repeat = 3
 	return run
 }
+
+// Hostile is a run whose target name, URIs and reasons hold what a
+// terminal or a Markdown renderer acts on: escape sequences, a carriage
+// return, newlines, NUL, invalid UTF-8, table pipes, a heading, HTML and
+// backticks.
+func Hostile() *results.Run {
+	const target = "t\x1b[31mred"
+	run := Run(
+		Bench{Target: target, URI: "\x1b[2J\x1b[Hclear", Peak: 64, Total: 64, Count: 1, Freed: 1},
+		Bench{Target: target, URI: "a\rok\nb\x00c\xff", Peak: 32, Total: 32, Count: 1, Freed: 1},
+		Bench{Target: target, URI: "# x | y |\n| z | <script>alert(1)</script> `code`", Peak: 16, Total: 16, Count: 1,
+			Status: results.StatusIncomplete, Reason: "nested start of \"\x1b]0;title\x07\" | <b>"},
+	)
+	run.Targets = append(run.Targets, results.Target{Name: "b\rok", Kind: "command", Status: results.StatusFailed, Reason: "exit\n| status 3"})
+	return run
+}
