@@ -1,0 +1,329 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"memtally.dev/runner/internal/threshold"
+)
+
+type validator struct {
+	file  string
+	dir   string
+	lines map[string]int
+	errs  []error
+}
+
+// fail records an error at the line of path, or of its nearest parent that
+// has a line. key is what the message names.
+func (v *validator) fail(path, key, format string, args ...any) {
+	v.errs = append(v.errs, &Error{File: v.file, Line: v.line(path), Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) line(path string) int {
+	for path != "" {
+		if l, ok := v.lines[path]; ok {
+			return l
+		}
+		cut := strings.LastIndexAny(path, ".[")
+		if cut < 0 {
+			break
+		}
+		path = path[:cut]
+	}
+	return 1
+}
+
+var (
+	topKeys     = []string{"options", "benchmarks", "thresholds"}
+	optionKeys  = []string{"mode", "output-dir"}
+	targetKeys  = []string{"name", "command", "exec", "working-directory", "env", "timeout"}
+	noBenchmark = "no [[benchmarks]] defined; add at least one target with a name and a command or exec"
+)
+
+func (v *validator) document(doc map[string]any) *Config {
+	cfg := &Config{Mode: ModeMemory, OutputDir: filepath.Join(v.dir, DefaultOutputDir), Thresholds: threshold.Set{}}
+	v.unknownKeys("", doc, topKeys)
+	if raw, ok := doc["options"]; ok {
+		if opts, ok := v.table("options", "options", raw); ok {
+			v.options(cfg, opts)
+		}
+	}
+	if raw, ok := doc["thresholds"]; ok {
+		if table, ok := v.table("thresholds", "thresholds", raw); ok {
+			v.thresholds(cfg, table)
+		}
+	}
+	raw, ok := doc["benchmarks"]
+	if !ok {
+		if len(doc) == 0 {
+			v.errs = append(v.errs, &Error{File: v.file, Line: 1, Msg: "empty config: " + noBenchmark})
+		} else {
+			v.errs = append(v.errs, &Error{File: v.file, Line: 1, Msg: noBenchmark})
+		}
+		return cfg
+	}
+	tables, ok := raw.([]map[string]any)
+	if !ok {
+		v.fail("benchmarks", "benchmarks", "expected an array of tables ([[benchmarks]]), got %s", typeName(raw))
+		return cfg
+	}
+	if len(tables) == 0 {
+		v.fail("benchmarks", "benchmarks", "%s", noBenchmark)
+	}
+	seen := map[string]int{}
+	for i, t := range tables {
+		target, ok := v.target(i, t)
+		if !ok {
+			continue
+		}
+		if first, dup := seen[target.Name]; dup {
+			v.fail(fmt.Sprintf("benchmarks[%d].name", i), "benchmarks.name", "duplicate target name %q (first defined on line %d)", target.Name, first)
+			continue
+		}
+		seen[target.Name] = target.Line
+		cfg.Targets = append(cfg.Targets, target)
+	}
+	return cfg
+}
+
+func (v *validator) options(cfg *Config, opts map[string]any) {
+	v.unknownKeys("options", opts, optionKeys)
+	if raw, ok := opts["mode"]; ok {
+		if mode, ok := v.str("options.mode", "options.mode", raw); ok {
+			if mode != ModeMemory {
+				v.fail("options.mode", "options.mode", "unsupported mode %q; memtally measures %q", mode, ModeMemory)
+			}
+		}
+	}
+	if raw, ok := opts["output-dir"]; ok {
+		if dir, ok := v.str("options.output-dir", "options.output-dir", raw); ok {
+			if dir == "" {
+				v.fail("options.output-dir", "options.output-dir", "must not be empty")
+			} else {
+				cfg.OutputDir = v.resolve(dir)
+			}
+		}
+	}
+}
+
+// thresholds reads [thresholds]: each metric takes a string ("5%", "4KiB",
+// "off") or, for an absolute amount, an integer.
+func (v *validator) thresholds(cfg *Config, table map[string]any) {
+	known := make([]string, len(threshold.Metrics))
+	for i, m := range threshold.Metrics {
+		known[i] = string(m)
+	}
+	v.unknownKeys("thresholds", table, known)
+	for _, m := range threshold.Metrics {
+		raw, ok := table[string(m)]
+		if !ok {
+			continue
+		}
+		path := "thresholds." + string(m)
+		var text string
+		switch val := raw.(type) {
+		case string:
+			text = val
+		case int64:
+			text = strconv.FormatInt(val, 10)
+		default:
+			v.fail(path, path, "expected a string such as \"5%%\" or \"4KiB\", or an integer, got %s", typeName(raw))
+			continue
+		}
+		t, err := threshold.Parse(m, text)
+		if err != nil {
+			v.fail(path, path, "%v", err)
+			continue
+		}
+		cfg.Thresholds[m] = t
+	}
+}
+
+func (v *validator) target(i int, t map[string]any) (Target, bool) {
+	at := fmt.Sprintf("benchmarks[%d]", i)
+	errsBefore := len(v.errs)
+	target := Target{Line: v.line(at), WorkingDir: v.dir}
+	v.unknownKeys(at, t, targetKeys)
+
+	if raw, ok := t["name"]; ok {
+		if name, ok := v.str(at+".name", "benchmarks.name", raw); ok {
+			if strings.TrimSpace(name) == "" {
+				v.fail(at+".name", "benchmarks.name", "must not be empty")
+			}
+			target.Name = name
+		}
+	} else {
+		v.fail(at, "benchmarks", "missing required key \"name\"")
+	}
+
+	command, hasCommand := t["command"]
+	exec, hasExec := t["exec"]
+	switch {
+	case hasCommand && hasExec:
+		v.fail(at+".exec", "benchmarks.exec", "a target takes either command (a harness with an integration) or exec (a plain program), not both")
+	case hasCommand:
+		target.Kind = KindCommand
+		target.Argv, _ = v.argv(at+".command", "benchmarks.command", command)
+	case hasExec:
+		target.Kind = KindExec
+		target.Argv, _ = v.argv(at+".exec", "benchmarks.exec", exec)
+	default:
+		v.fail(at, "benchmarks", "target needs command (a harness with an integration) or exec (a plain program)")
+	}
+
+	if raw, ok := t["working-directory"]; ok {
+		if dir, ok := v.str(at+".working-directory", "benchmarks.working-directory", raw); ok {
+			target.WorkingDir = v.resolve(dir)
+		}
+	}
+	if raw, ok := t["env"]; ok {
+		if env, ok := v.table(at+".env", "benchmarks.env", raw); ok {
+			keys := make([]string, 0, len(env))
+			for k := range env {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if val, ok := v.str(at+".env."+k, "benchmarks.env."+k, env[k]); ok {
+					if k == "" || strings.Contains(k, "=") {
+						v.fail(at+".env."+k, "benchmarks.env", "invalid variable name %q", k)
+						continue
+					}
+					target.Env = append(target.Env, k+"="+val)
+				}
+			}
+		}
+	}
+	if raw, ok := t["timeout"]; ok {
+		if s, ok := v.str(at+".timeout", "benchmarks.timeout", raw); ok {
+			d, err := time.ParseDuration(s)
+			switch {
+			case err != nil:
+				v.fail(at+".timeout", "benchmarks.timeout", "invalid duration %q; use Go duration syntax such as \"90s\" or \"2m\"", s)
+			case d <= 0:
+				v.fail(at+".timeout", "benchmarks.timeout", "must be positive, got %q", s)
+			default:
+				target.Timeout = d
+			}
+		}
+	}
+	return target, len(v.errs) == errsBefore
+}
+
+func (v *validator) argv(path, key string, raw any) ([]string, bool) {
+	switch val := raw.(type) {
+	case string:
+		if strings.TrimSpace(val) == "" {
+			v.fail(path, key, "must not be empty")
+			return nil, false
+		}
+		return commandArgv(val), true
+	case []any:
+		if len(val) == 0 {
+			v.fail(path, key, "must not be empty")
+			return nil, false
+		}
+		argv := make([]string, len(val))
+		for i, a := range val {
+			s, ok := a.(string)
+			if !ok {
+				v.fail(path, key, "element %d: expected a string, got %s", i, typeName(a))
+				return nil, false
+			}
+			argv[i] = s
+		}
+		if argv[0] == "" {
+			v.fail(path, key, "the program name must not be empty")
+			return nil, false
+		}
+		return argv, true
+	default:
+		v.fail(path, key, "expected a string or an array of strings, got %s", typeName(raw))
+		return nil, false
+	}
+}
+
+func (v *validator) str(path, key string, raw any) (string, bool) {
+	s, ok := raw.(string)
+	if !ok {
+		v.fail(path, key, "expected a string, got %s", typeName(raw))
+	}
+	return s, ok
+}
+
+func (v *validator) table(path, key string, raw any) (map[string]any, bool) {
+	m, ok := raw.(map[string]any)
+	if !ok {
+		v.fail(path, key, "expected a table, got %s", typeName(raw))
+	}
+	return m, ok
+}
+
+func (v *validator) unknownKeys(at string, table map[string]any, known []string) {
+	keys := make([]string, 0, len(table))
+	for k := range table {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if contains(known, k) {
+			continue
+		}
+		path := k
+		if at != "" {
+			path = at + "." + k
+		}
+		msg := "unknown key"
+		if guess := closest(k, known); guess != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", guess)
+		}
+		v.fail(path, displayKey(at, k), "%s", msg)
+	}
+}
+
+func (v *validator) resolve(p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(v.dir, p)
+}
+
+// displayKey drops array indexes: users know their keys as
+// "benchmarks.timeout", and the line number says which table.
+func displayKey(at, key string) string {
+	if at == "" {
+		return key
+	}
+	if i := strings.IndexByte(at, '['); i >= 0 {
+		at = at[:i]
+	}
+	return at + "." + key
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case int64:
+		return "integer"
+	case float64:
+		return "float"
+	case bool:
+		return "boolean"
+	case time.Time:
+		return "datetime"
+	case []any:
+		return "array"
+	case []map[string]any:
+		return "array of tables"
+	case map[string]any:
+		return "table"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
