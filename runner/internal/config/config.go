@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"memtally.dev/runner/internal/inputlimit"
 	"memtally.dev/runner/internal/threshold"
 )
 
@@ -31,6 +32,9 @@ type Config struct {
 	// Thresholds holds the [thresholds] the file sets; metrics it leaves
 	// out keep their defaults.
 	Thresholds threshold.Set
+	// AllowIncomplete is options.allow-incomplete: a run whose every
+	// target ran exits 0 even when a benchmark is incomplete.
+	AllowIncomplete bool
 }
 
 // Kind says how a target reports its benchmarks.
@@ -99,10 +103,30 @@ func Find(dir string) (string, error) {
 	return "", fmt.Errorf("%w in %s or its parents up to the repository root", ErrNotFound, start)
 }
 
-// Load reads and validates the config at path. A non-nil error is either an
-// I/O error or an errors.Join of *Error values, one per mistake.
-func Load(path string) (*Config, error) {
-	src, err := os.ReadFile(path)
+// Limits on a config file, far beyond any real one, that keep the TOML
+// parser's memory and time small: its cost grows faster than the square
+// of the nesting depth.
+const (
+	MaxFileSize = 1 << 20
+	MaxDepth    = 16
+)
+
+// Load reads and validates the config at path, and checks that the working
+// directory of every target is a directory, so that nothing runs before
+// every mistake is known. A non-nil error is either an I/O error or an
+// errors.Join of *Error values, one per mistake.
+func Load(path string) (*Config, error) { return load(path, true) }
+
+// Read is Load without the directory checks, for commands that only use
+// the config's thresholds, on a machine that may not have its targets.
+func Read(path string) (*Config, error) { return load(path, false) }
+
+func load(path string, checkDirs bool) (*Config, error) {
+	src, err := inputlimit.ReadFile(path, MaxFileSize)
+	var large *inputlimit.TooLargeError
+	if errors.As(err, &large) {
+		return nil, &Error{File: path, Line: 1, Msg: err.Error()}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
@@ -110,12 +134,21 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(path, filepath.Dir(abs), string(src))
+	return parse(path, filepath.Dir(abs), string(src), checkDirs)
 }
 
 // Parse validates src, which was read from file; relative paths in it resolve
-// against dir.
-func Parse(file, dir, src string) (*Config, error) {
+// against dir. It looks at nothing but src: Load checks the directories.
+func Parse(file, dir, src string) (*Config, error) { return parse(file, dir, src, false) }
+
+func parse(file, dir, src string, checkDirs bool) (*Config, error) {
+	if len(src) > MaxFileSize {
+		return nil, &Error{File: file, Line: 1, Msg: (&inputlimit.TooLargeError{Limit: MaxFileSize}).Error()}
+	}
+	var depth *inputlimit.DepthError
+	if err := inputlimit.TOMLDepth([]byte(src), MaxDepth); errors.As(err, &depth) {
+		return nil, &Error{File: file, Line: depth.Line, Msg: err.Error()}
+	}
 	var doc map[string]any
 	if _, err := toml.Decode(src, &doc); err != nil {
 		var perr toml.ParseError
@@ -124,7 +157,7 @@ func Parse(file, dir, src string) (*Config, error) {
 		}
 		return nil, &Error{File: file, Line: 1, Msg: "syntax error: " + err.Error()}
 	}
-	v := validator{file: file, dir: dir, lines: keyLines(src)}
+	v := validator{file: file, dir: dir, lines: keyLines(src), checkDirs: checkDirs}
 	cfg := v.document(doc)
 	if len(v.errs) > 0 {
 		sort.SliceStable(v.errs, func(i, j int) bool { return v.errs[i].(*Error).Line < v.errs[j].(*Error).Line })

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -221,5 +222,108 @@ func TestParseThresholdErrors(t *testing.T) {
 	_, err := Parse("codspeed.toml", "/proj", "thresholds = 5\n[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n")
 	if err == nil || !strings.HasPrefix(err.Error(), "codspeed.toml:1: thresholds: expected a table, got integer") {
 		t.Errorf("thresholds = 5: %v", err)
+	}
+}
+
+// TestLoadWorkingDirectory checks that Load names a missing working
+// directory, and one that is a file, with the line and key, together
+// with the other mistakes; Read, for thresholds only, does not look.
+func TestLoadWorkingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "present"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "codspeed.toml")
+	src := `[[benchmarks]]
+name = "ok"
+command = "a"
+working-directory = "present"
+
+[[benchmarks]]
+name = "missing"
+command = "b"
+working-directory = "nope"
+
+[[benchmarks]]
+name = "file"
+command = "c"
+working-directory = "file"
+timeout = "soon"
+`
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path)
+	want := path + `:9: benchmarks.working-directory: no such directory "nope"` + "\n" +
+		path + `:14: benchmarks.working-directory: "file" is not a directory` + "\n" +
+		path + `:15: benchmarks.timeout: invalid duration "soon"; use Go duration syntax such as "90s" or "2m"`
+	if err == nil || err.Error() != want {
+		t.Errorf("Load:\n%v\nwant:\n%s", err, want)
+	}
+	src = strings.Replace(src, `timeout = "soon"`, "", 1)
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Read(path)
+	if err != nil || len(cfg.Targets) != 3 || cfg.Targets[1].WorkingDir != filepath.Join(dir, "nope") {
+		t.Errorf("Read: %+v, %v", cfg, err)
+	}
+}
+
+// TestLimits checks that a file over the size limit and nesting over the
+// depth limit are refused before the TOML parser sees them, with the line.
+func TestLimits(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "codspeed.toml")
+	big := "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n" + strings.Repeat("# padding\n", MaxFileSize/10)
+	if err := os.WriteFile(path, []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil || err.Error() != path+":1: larger than 1.0 MiB, the limit for this file" {
+		t.Errorf("large file: %v", err)
+	}
+	n := 100_000
+	deep := "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\nenv = " + strings.Repeat("{a = ", n) + strings.Repeat("}", n) + "\n"
+	if _, err := Parse("codspeed.toml", "/proj", deep); err == nil || err.Error() != "codspeed.toml:4: nested deeper than 16 levels; refusing to parse" {
+		t.Errorf("deep file: %v", err)
+	}
+	// The deepest document within the limits, made as large as allowed,
+	// still parses; the bound only catches a hang.
+	line := "x" + strings.Repeat(".a", MaxDepth-2) + " = [1]\n"
+	var b strings.Builder
+	b.WriteString("[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n[z]\n")
+	for i := 0; b.Len()+len(line)+10 < MaxFileSize; i++ {
+		b.WriteString(strconv.Itoa(i) + line)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Parse("codspeed.toml", "/proj", b.String())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "z: unknown key") {
+			t.Errorf("largest file: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a file within the limits did not parse within a minute")
+	}
+}
+
+func TestAllowIncompleteOption(t *testing.T) {
+	for src, want := range map[string]string{
+		"[options]\nallow-incomplete = true\n":  "",
+		"[options]\nallow-incomplete = \"yes\"\n": "codspeed.toml:2: options.allow-incomplete: expected a boolean (true or false), got string",
+	} {
+		cfg, err := Parse("codspeed.toml", "/proj", src+"[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n")
+		switch {
+		case want == "" && (err != nil || !cfg.AllowIncomplete):
+			t.Errorf("%q: %+v, %v", src, cfg, err)
+		case want != "" && (err == nil || err.Error() != want):
+			t.Errorf("%q: %v, want %s", src, err, want)
+		}
 	}
 }

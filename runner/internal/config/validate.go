@@ -1,7 +1,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -16,6 +19,9 @@ type validator struct {
 	dir   string
 	lines map[string]int
 	errs  []error
+	// checkDirs checks that directories exist, which Parse, looking at
+	// nothing but its text, does not.
+	checkDirs bool
 }
 
 // fail records an error at the line of path, or of its nearest parent that
@@ -40,7 +46,7 @@ func (v *validator) line(path string) int {
 
 var (
 	topKeys     = []string{"options", "benchmarks", "thresholds"}
-	optionKeys  = []string{"mode", "output-dir"}
+	optionKeys  = []string{"mode", "output-dir", "allow-incomplete"}
 	targetKeys  = []string{"name", "command", "exec", "working-directory", "env", "timeout"}
 	noBenchmark = "no [[benchmarks]] defined; add at least one target with a name and a command or exec"
 )
@@ -98,6 +104,13 @@ func (v *validator) options(cfg *Config, opts map[string]any) {
 			if mode != ModeMemory {
 				v.fail("options.mode", "options.mode", "unsupported mode %q; memtally measures %q", mode, ModeMemory)
 			}
+		}
+	}
+	if raw, ok := opts["allow-incomplete"]; ok {
+		if allow, ok := raw.(bool); ok {
+			cfg.AllowIncomplete = allow
+		} else {
+			v.fail("options.allow-incomplete", "options.allow-incomplete", "expected a boolean (true or false), got %s", typeName(raw))
 		}
 	}
 	if raw, ok := opts["output-dir"]; ok {
@@ -179,6 +192,7 @@ func (v *validator) target(i int, t map[string]any) (Target, bool) {
 	if raw, ok := t["working-directory"]; ok {
 		if dir, ok := v.str(at+".working-directory", "benchmarks.working-directory", raw); ok {
 			target.WorkingDir = v.resolve(dir)
+			v.directory(at+".working-directory", "benchmarks.working-directory", dir, target.WorkingDir)
 		}
 	}
 	if raw, ok := t["env"]; ok {
@@ -283,6 +297,24 @@ func (v *validator) unknownKeys(at string, table map[string]any, known []string)
 			msg += fmt.Sprintf(" (did you mean %q?)", guess)
 		}
 		v.fail(path, displayKey(at, k), "%s", msg)
+	}
+}
+
+// directory fails unless abs, given as dir, is a directory. A target whose
+// directory is missing would otherwise fail only when it runs, after the
+// targets before it, as if its program were missing.
+func (v *validator) directory(path, key, dir, abs string) {
+	if !v.checkDirs {
+		return
+	}
+	info, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		v.fail(path, key, "no such directory %q", dir)
+	case err != nil:
+		v.fail(path, key, "%v", err)
+	case !info.IsDir():
+		v.fail(path, key, "%q is not a directory", dir)
 	}
 }
 

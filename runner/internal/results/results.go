@@ -1,12 +1,15 @@
 package results
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
+
+	"memtally.dev/runner/internal/inputlimit"
 )
 
 // SchemaVersion changes whenever a field changes meaning or disappears;
@@ -227,17 +230,50 @@ func Write(dir string, run *Run) error {
 	return nil
 }
 
-// Read loads a results file.
+// MaxFileSize is the largest results file Read accepts. Decoding takes a
+// few times the file's size in memory; a run of 100,000 benchmarks with
+// full timelines stays well below it.
+const MaxFileSize = 1 << 30
+
+// Read loads a results file. Its errors name the line where the JSON goes
+// wrong. Nesting deeper than encoding/json's limit of 10,000 levels is
+// refused while it validates, before anything is decoded.
 func Read(path string) (*Run, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputlimit.ReadFile(path, MaxFileSize)
+	var large *inputlimit.TooLargeError
+	if errors.As(err, &large) {
+		return nil, fmt.Errorf("read results: %s: %w", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read results: %w", err)
 	}
 	var run Run
 	if err := json.Unmarshal(data, &run); err != nil {
-		return nil, fmt.Errorf("read results %s: %w", path, err)
+		if line, ok := jsonLine(data, err); ok {
+			return nil, fmt.Errorf("read results: %s:%d: %w", path, line, err)
+		}
+		return nil, fmt.Errorf("read results: %s: %w", path, err)
 	}
 	return &run, nil
+}
+
+// jsonLine finds the line of data that a decoding error points at.
+func jsonLine(data []byte, err error) (int, bool) {
+	var offset int64
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		offset = syntax.Offset
+	case errors.As(err, &typ):
+		offset = typ.Offset
+	default:
+		return 0, false
+	}
+	// The error comes after reading offset bytes: the last one read is
+	// the culprit.
+	offset = min(max(offset-1, 0), int64(len(data)))
+	return 1 + bytes.Count(data[:offset], []byte("\n")), true
 }
 
 // LinkLatest points root/latest at dir, replacing an older link atomically,
