@@ -315,7 +315,7 @@ func TestLimits(t *testing.T) {
 
 func TestAllowIncompleteOption(t *testing.T) {
 	for src, want := range map[string]string{
-		"[options]\nallow-incomplete = true\n":  "",
+		"[options]\nallow-incomplete = true\n":    "",
 		"[options]\nallow-incomplete = \"yes\"\n": "codspeed.toml:2: options.allow-incomplete: expected a boolean (true or false), got string",
 	} {
 		cfg, err := Parse("codspeed.toml", "/proj", src+"[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n")
