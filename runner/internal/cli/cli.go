@@ -60,18 +60,40 @@ Flags of runner and runner run:
                       numbers
   --quiet, -q         print only errors: no progress, no table
   --verbose, -v       a line per benchmark, and exact bytes in the table
+  --allow-incomplete  exit 0 rather than 3 when a benchmark is incomplete
+                      or was not judged (also options.allow-incomplete)
 
 Flags of runner compare:
   --config FILE       read [thresholds] from this codspeed.toml
   --threshold M=T     as above; overrides the config
   --markdown FILE     write the comparison as Markdown
+  --allow-incomplete  exit 0 rather than 3 when a benchmark was not judged
 
 Every run writes results.json and report.html, a self-contained page with a
 sortable table and a chart of each benchmark's heap over time.
 
-Exit status: 0 when every target succeeded and nothing regressed; the exit
-status of the first target that failed (124 when it timed out); 1 when a
-comparison found a regression; 2 for usage and config errors.
+Exit status of runner and runner run, the first that applies:
+  2      a usage or config error; nothing ran
+  1      the runner itself failed: missing privileges, a capture that
+         cannot start, results that cannot be written
+  128+N  the runner was interrupted by signal N (130 for SIGINT, 143 for
+         SIGTERM); the results so far are written
+  other  a target failed: the status of the first that failed, as it
+         exited; 124 when it timed out, 128+N when signal N killed it
+  1      the comparison with --baseline found a regression
+  3      every target ran, but a benchmark is incomplete, or the comparison
+         with --baseline could not judge a benchmark in common, or found
+         none in common; --allow-incomplete makes this 0
+  0      every target succeeded, every benchmark is complete, and nothing
+         regressed
+
+Exit status of runner compare, the first that applies:
+  2      a usage or config error, or a results file that cannot be read
+  1      a regression over the thresholds
+  3      a benchmark in common is incomplete on either side, so it was not
+         judged, or the two files share no benchmark; --allow-incomplete
+         makes this 0
+  0      every benchmark in common was judged, within the thresholds
 `
 
 // ExitError carries an exit code. A nil Err means the code says it all.
@@ -212,7 +234,8 @@ func runConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: cfg.OutputDir, outDir: *outDir,
-		out: out, thresholds: threshold.Defaults().Merge(cfg.Thresholds).Merge(threshold.Set(out.thresholds))}
+		out: out, thresholds: threshold.Defaults().Merge(cfg.Thresholds).Merge(threshold.Set(out.thresholds)),
+		allowIncomplete: out.allowIncomplete || cfg.AllowIncomplete}
 	return r.run(targets)
 }
 
@@ -254,7 +277,8 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		wholeIfNoClient: true,
 	}
 	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: config.DefaultOutputDir, outDir: *outDir,
-		out: out, thresholds: threshold.Defaults().Merge(threshold.Set(out.thresholds))}
+		out: out, thresholds: threshold.Defaults().Merge(threshold.Set(out.thresholds)),
+		allowIncomplete: out.allowIncomplete}
 	return r.run([]target{t})
 }
 

@@ -19,6 +19,7 @@ func runCompare(args []string, stdout io.Writer) error {
 	var thresholds thresholdFlags
 	fs.Var(&thresholds, "threshold", "")
 	markdownPath := fs.String("markdown", "", "")
+	allowIncomplete := fs.Bool("allow-incomplete", false, "")
 	files, help, err := parseInterspersed(fs, args, stdout)
 	if help || err != nil {
 		return err
@@ -28,7 +29,7 @@ func runCompare(args []string, stdout io.Writer) error {
 	}
 	set := threshold.Defaults()
 	if *configPath != "" {
-		cfg, err := config.Load(*configPath)
+		cfg, err := config.Read(*configPath)
 		if err != nil {
 			return &ExitError{Code: 2, Err: err}
 		}
@@ -52,6 +53,9 @@ func runCompare(args []string, stdout io.Writer) error {
 	}
 	if cmp.Regressed() {
 		return regressionError(cmp)
+	}
+	if !*allowIncomplete {
+		return incompleteError(nil, cmp)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,6 +25,9 @@ type outputFlags struct {
 	format     string
 	quiet      bool
 	verbose    bool
+	// allowIncomplete exits 0 rather than 3 when a benchmark is
+	// incomplete or a comparison could not judge one.
+	allowIncomplete bool
 }
 
 func (o *outputFlags) register(fs *flag.FlagSet) {
@@ -36,6 +40,7 @@ func (o *outputFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.quiet, "q", false, "")
 	fs.BoolVar(&o.verbose, "verbose", false, "")
 	fs.BoolVar(&o.verbose, "v", false, "")
+	fs.BoolVar(&o.allowIncomplete, "allow-incomplete", false, "")
 }
 
 func (o *outputFlags) validate() error {
@@ -128,6 +133,60 @@ func writeMarkdown(path string, run *results.Run, cmp *compare.Result) error {
 		}
 	}
 	return nil
+}
+
+// incompleteError is the runner's error when every target ran but some
+// numbers are not to be trusted: a benchmark of run is incomplete, or cmp,
+// when not nil, could not judge every benchmark in common. It is nil when
+// there is nothing to report. It lists a few of them; the table and
+// results.json have them all.
+func incompleteError(run *results.Run, cmp *compare.Result) error {
+	const shown = 10
+	var lines []string
+	more := 0
+	add := func(format string, args ...any) {
+		if len(lines) < shown {
+			lines = append(lines, "  "+fmt.Sprintf(format, args...))
+		} else {
+			more++
+		}
+	}
+	incomplete := 0
+	if run != nil {
+		for _, b := range run.Benchmarks {
+			if b.Status != results.StatusOK {
+				incomplete++
+				add("%s (target %s): %s", b.URI, b.Target, b.Reason)
+			}
+		}
+	}
+	var what []string
+	if incomplete > 0 {
+		what = append(what, compare.Plural(incomplete, "benchmark")+" incomplete")
+	}
+	if cmp != nil {
+		if len(cmp.Rows) == 0 {
+			what = append(what, "nothing in common with the baseline to compare")
+		} else if nj := cmp.NotJudged(); len(nj) > 0 {
+			what = append(what, compare.Plural(len(nj), "benchmark")+" not judged against the baseline")
+			if run == nil {
+				for _, row := range nj {
+					add("%s (target %s): %s", row.URI, row.Target, row.Incomplete)
+				}
+			}
+		}
+	}
+	if len(what) == 0 {
+		return nil
+	}
+	if more > 0 {
+		lines = append(lines, fmt.Sprintf("  and %d more", more))
+	}
+	msg := strings.Join(what, ", and ") + "; their numbers cannot be trusted (--allow-incomplete exits 0 anyway)"
+	if len(lines) > 0 {
+		msg += ":\n" + strings.Join(lines, "\n")
+	}
+	return &ExitError{Code: exitIncomplete, Err: errors.New(msg)}
 }
 
 // regressionError is the runner's error when a comparison found

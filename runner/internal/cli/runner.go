@@ -36,6 +36,10 @@ const (
 	// exitTimedOut is the exit status of a timed-out target, as timeout(1)
 	// uses it.
 	exitTimedOut = 124
+	// exitIncomplete is the exit status of a run or a comparison whose
+	// numbers are not all to be trusted: a benchmark is incomplete, or
+	// a comparison could not judge every benchmark in common.
+	exitIncomplete = 3
 )
 
 type runner struct {
@@ -45,7 +49,9 @@ type runner struct {
 	outDir         string // an exact directory from --out, if given
 	out            outputFlags
 	thresholds     threshold.Set
-	progress       *progress.Reporter
+	// allowIncomplete is --allow-incomplete or options.allow-incomplete.
+	allowIncomplete bool
+	progress        *progress.Reporter
 
 	tracer      *capture.Tracer
 	signals     chan os.Signal
@@ -196,6 +202,9 @@ func (r *runner) run(targets []target) error {
 	}
 	if cmp != nil && cmp.Regressed() {
 		return regressionError(cmp)
+	}
+	if !r.allowIncomplete {
+		return incompleteError(run, cmp)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@
 //	[options]
 //	mode = "memory"                      # the only mode memtally has
 //	output-dir = ".memtally/results"     # relative to the config's directory
+//	allow-incomplete = false             # true: exit 0, not 3, on incomplete benchmarks
 //
 //	[[benchmarks]]
 //	name = "python"                      # unique, names the target in results
@@ -23,4 +24,9 @@
 //
 // command and exec take a string, run with /bin/sh -c, or an array of
 // strings, run directly.
+//
+// Load checks that each working-directory is a directory, so that a
+// mistake there is reported with the others, before anything runs. A file
+// over MaxFileSize, or nested deeper than MaxDepth, is refused before the
+// TOML parser sees it.
 package config
