@@ -182,7 +182,7 @@ func incompleteError(run *results.Run, cmp *compare.Result) error {
 	if more > 0 {
 		lines = append(lines, fmt.Sprintf("  and %d more", more))
 	}
-	msg := strings.Join(what, ", and ") + "; their numbers cannot be trusted (--allow-incomplete exits 0 anyway)"
+	msg := strings.Join(what, ", and ") + "; exit status 3 (--allow-incomplete makes it 0)"
 	if len(lines) > 0 {
 		msg += ":\n" + strings.Join(lines, "\n")
 	}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -74,8 +75,17 @@ func run(args []string, out io.Writer) error {
 	leakBytes := fs.Int("leak", 0, "malloc this many bytes inside each benchmark, never freed")
 	pausedBytes := fs.Int("paused", 0, "malloc and free this many bytes in a paused region of each benchmark")
 	jsHeap := fs.Bool("js-heap", false, "report a V8 heap that grew by 2000 bytes after each benchmark, as a JS integration does")
+	var uris []string
+	fs.Func("uri", "a benchmark URI in Go's quoted syntax, so that it can hold any byte; repeatable, replaces -n", func(s string) error {
+		uri, err := strconv.Unquote(s)
+		uris = append(uris, uri)
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if len(uris) > 0 {
+		*count = len(uris)
 	}
 	if _, ok := misbehaviours[*misbehave]; !ok {
 		return fmt.Errorf("unknown -misbehave %q", *misbehave)
@@ -125,8 +135,15 @@ func run(args []string, out io.Writer) error {
 	}
 	for i := 1; i <= *count; i++ {
 		uri := fmt.Sprintf("%s::%s::bench%d", *file, *group, i)
+		shown := uri
+		if len(uris) > 0 {
+			// Quoted, so that the harness's own output never
+			// carries what the runner must escape.
+			uri = uris[i-1]
+			shown = strconv.Quote(uri)
+		}
 		if err := c.Start(uri); err != nil {
-			return fmt.Errorf("start %s: %w", uri, err)
+			return fmt.Errorf("start %s: %w", shown, err)
 		}
 		if i == 1 {
 			if *ready != "" {
@@ -139,7 +156,7 @@ func run(args []string, out io.Writer) error {
 				return err
 			}
 			if closed {
-				fmt.Fprintf(out, "%s: the runner closed %s\n", name, uri)
+				fmt.Fprintf(out, "%s: the runner closed %s\n", name, shown)
 				continue
 			}
 		}
@@ -151,24 +168,24 @@ func run(args []string, out io.Writer) error {
 		}
 		if *pausedBytes > 0 {
 			if err := c.Pause(); err != nil {
-				return fmt.Errorf("pause %s: %w", uri, err)
+				return fmt.Errorf("pause %s: %w", shown, err)
 			}
 			allocate(*pausedBytes, false)
 			if err := c.Resume(); err != nil {
-				return fmt.Errorf("resume %s: %w", uri, err)
+				return fmt.Errorf("resume %s: %w", shown, err)
 			}
 		}
 		time.Sleep(*hold)
 		if err := c.Stop(); err != nil {
-			return fmt.Errorf("stop %s: %w", uri, err)
+			return fmt.Errorf("stop %s: %w", shown, err)
 		}
 		if *jsHeap {
 			heap := protocol.JSHeap{URI: uri, GCForced: 1, UsedBefore: 1000, UsedAfter: 3000, Peak: 5000, RetainedAfter: 1500, GCCount: 1}
 			if reply, err := c.Request(heap); err != nil || reply.Kind() != protocol.KindAck {
-				return fmt.Errorf("js_heap %s: %v %v", uri, reply, err)
+				return fmt.Errorf("js_heap %s: %v %v", shown, reply, err)
 			}
 		}
-		fmt.Fprintf(out, "%s: ran %s\n", name, uri)
+		fmt.Fprintf(out, "%s: ran %s\n", name, shown)
 	}
 	if *exit != 0 {
 		return exitCode(*exit)
