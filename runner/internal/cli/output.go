@@ -169,8 +169,10 @@ func incompleteError(run *results.Run, cmp *compare.Result) error {
 			what = append(what, "nothing in common with the baseline to compare")
 		} else if nj := cmp.NotJudged(); len(nj) > 0 {
 			what = append(what, compare.Plural(len(nj), "benchmark")+" not judged against the baseline")
-			if run == nil {
-				for _, row := range nj {
+			for _, row := range nj {
+				// The run's own incomplete benchmarks are listed
+				// already; the baseline's are not.
+				if run == nil || strings.HasPrefix(row.Incomplete, "base ") {
 					add("%s (target %s): %s", row.URI, row.Target, row.Incomplete)
 				}
 			}
