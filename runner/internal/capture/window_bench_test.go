@@ -50,8 +50,8 @@ func BenchmarkBeginEnd(b *testing.B) {
 	}
 	report := func(d []time.Duration, name string) {
 		slices.Sort(d)
-		b.ReportMetric(float64(d[len(d)/2].Nanoseconds())/1e3, "median-µs/"+name)
-		b.ReportMetric(float64(d[len(d)*99/100].Nanoseconds())/1e3, "p99-µs/"+name)
+		b.ReportMetric(float64(d[len(d)/2].Nanoseconds())/1e3, "median-us/"+name)
+		b.ReportMetric(float64(d[len(d)*99/100].Nanoseconds())/1e3, "p99-us/"+name)
 	}
 	report(pairs, "pair")
 	report(begins, "begin")
