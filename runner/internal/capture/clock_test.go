@@ -159,7 +159,10 @@ func TestTimelineClock(t *testing.T) {
 		t.Fatalf("clock reported %d windows, want %d", len(allocs), n)
 	}
 	var e earliness
+	shortest, longest := time.Duration(1<<63-1), time.Duration(0)
 	for i, m := range ms {
+		d := time.Duration(m.StopNS - m.StartNS)
+		shortest, longest = min(shortest, d), max(longest, d)
 		label := fmt.Sprintf("window %d (kind %d)", i, i%6)
 		c := cs[i]
 		if m.StartNS < c.beginCalled || m.StartNS > c.beginReturned {
@@ -173,7 +176,7 @@ func TestTimelineClock(t *testing.T) {
 		}
 		checkClock(t, label, m, allocs[i], &e)
 	}
-	t.Logf("times: %v", &e)
+	t.Logf("windows from %v to %v; times: %v", shortest, longest, &e)
 }
 
 // TestTimelineClockExec runs clock.c whole, as an exec target, one window
