@@ -33,8 +33,8 @@ func (t *Tracer) readData() {
 	_ = unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), -20)
 	// A select per record took a fifth of this loop's time, and the
 	// loop's time is time the benchmark's threads spend waiting on the
-	// ring's shared cache lines: the reader looks up between batches, and
-	// whenever the ring is empty.
+	// ring's shared cache lines: Close and due sync marks are checked for
+	// between batches, and whenever the ring is empty.
 	for unchecked := 0; ; unchecked++ {
 		if unchecked >= checkEvery {
 			unchecked = 0
