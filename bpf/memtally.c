@@ -132,7 +132,8 @@ struct state {
 	__u32 arm_exec;
 	__u32 arm_tgid;
 	// Changes whenever counting starts or resumes, so that each thread's
-	// first event after it carries a clock reading of its own.
+	// first event after it carries a clock reading of its own, taken after
+	// the mark's (see take_place).
 	__u32 epoch;
 	// The sequence number of the next sync mark.
 	__u64 sync_seq;
@@ -294,27 +295,56 @@ static __always_inline __u64 event_time(struct thread_state *ts,
 	return ts->stamp;
 }
 
+// Once a window event has taken its number seq: whether it counts, and
+// its time. It counts if counting was still on after the number was taken
+// (1), and not if counting had stopped (0): a mark that stops counting does
+// so before it takes its own number, so every event numbered after it is
+// turned away here, and that is what lets End wait for the CPUs' batches
+// alone. The time must not precede the mark that started the window the
+// number falls in: the thread's reading is taken after that mark's unless
+// counting stopped and started again between the reading and the number
+// (the thread was preempted there). The reading is then taken again, and
+// the number after it; -1 if that happened twice over, and the event is
+// lost.
+static __always_inline int take_place(struct state *st,
+				      struct thread_state *ts, __u64 *seq,
+				      __u64 *time)
+{
+	if (*(volatile __u32 *)&st->epoch != ts->stamp_epoch) {
+		*time = event_time(ts, st);
+		*seq = next_seq();
+		if (*(volatile __u32 *)&st->epoch != ts->stamp_epoch)
+			return -1;
+	}
+	return *(volatile __u32 *)&st->enabled != 0;
+}
+
 // Write one event in a record of its own. Its sequence number is taken
 // after the record is reserved, so that the record lies in the ring before
-// any sync mark numbered after it. A window event (st given) whose number
-// is taken once the window is closed is not the window's, and is dropped:
-// that is what lets End wait for the CPUs' batches alone.
-static __always_inline int emit_single(struct state *st, __u32 type,
-				       __u32 tgid, __u64 ts, __u64 addr,
+// any sync mark numbered after it. A window event (st and ts given) goes
+// through take_place. Returns -1 for an event lost.
+static __always_inline int emit_single(struct state *st,
+				       struct thread_state *ts, __u32 type,
+				       __u32 tgid, __u64 time, __u64 addr,
 				       __u64 size, __u64 old, __u64 wakeup)
 {
 	struct single_event *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	int place = 1;
+	__u64 seq;
 
 	if (!r)
 		return -1;
-	r->ev.seq = next_seq();
-	if (st && !*(volatile __u32 *)&st->enabled) {
+	seq = next_seq();
+	if (st && ts)
+		place = take_place(st, ts, &seq, &time);
+	if (place <= 0) {
 		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
-		return 0;
+		return place;
 	}
+	r->ev.seq = seq;
 	r->ev.type = type;
 	r->ev.tgid = tgid;
-	r->ev.ts = ts;
+	r->ev.ts = time;
 	r->ev.addr = addr;
 	r->ev.size = size;
 	r->old = old;
@@ -327,7 +357,7 @@ static __always_inline int emit_single(struct state *st, __u32 type,
 // Report an exit or exec of a tracked process, in or out of a window.
 static __always_inline void emit_lifecycle(__u32 type, __u32 tgid)
 {
-	if (emit_single(NULL, type, tgid, bpf_ktime_get_ns(), 0, 0, 0,
+	if (emit_single(NULL, NULL, type, tgid, bpf_ktime_get_ns(), 0, 0, 0,
 			BPF_RB_NO_WAKEUP))
 		count(COUNTER_EXIT_DROPPED);
 }
@@ -342,6 +372,7 @@ static __always_inline void record(struct thread_state *ts, __u32 type,
 	struct event *e;
 	__u64 seq, time;
 	__u32 tgid, n;
+	int place;
 
 	if (!st || !st->enabled)
 		return;
@@ -350,15 +381,18 @@ static __always_inline void record(struct thread_state *ts, __u32 type,
 	b = bpf_map_lookup_elem(&batches, &zero);
 	if (type == EVENT_REALLOC || !b ||
 	    __sync_val_compare_and_swap(&b->busy, 0, 1) != 0) {
-		if (emit_single(st, type, tgid, time, addr, size, old,
-				BPF_RB_NO_WAKEUP))
+		if (emit_single(st, ts, type, tgid, time, addr, size, old,
+				BPF_RB_NO_WAKEUP) < 0)
 			count(COUNTER_DROPPED);
 		return;
 	}
 	seq = next_seq();
-	// Checked after the number is taken, as emit_single does.
-	if (!*(volatile __u32 *)&st->enabled)
+	place = take_place(st, ts, &seq, &time);
+	if (place <= 0) {
+		if (place < 0)
+			count(COUNTER_DROPPED);
 		goto out;
+	}
 	n = b->hdr.count;
 	if (n >= BATCH) {
 		// Never: count stays below BATCH. The check is the
@@ -631,12 +665,27 @@ int memtally_exec(__u64 *ctx)
 	// An exec target's window opens here, before the new image runs an
 	// instruction, so a wrapper shell's own allocations stay outside it.
 	if (st && st->arm_exec && st->arm_tgid == tgid) {
+		struct single_event *r =
+			bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+		if (r) {
+			r->ev.type = EVENT_MARK;
+			r->ev.tgid = tgid;
+			// Time and number first, as memtally_mark's.
+			r->ev.ts = bpf_ktime_get_ns();
+			r->ev.seq = next_seq();
+			r->ev.addr = 0;
+			r->ev.size = 0;
+			r->old = 0;
+		} else {
+			// Userspace opens the window at its first event.
+			count(COUNTER_DROPPED);
+		}
 		st->arm_exec = 0;
 		st->epoch++;
 		st->enabled = 1;
-		if (emit_single(NULL, EVENT_MARK, tgid, bpf_ktime_get_ns(), 0,
-				0, 0, BPF_RB_FORCE_WAKEUP))
-			count(COUNTER_DROPPED);
+		if (r)
+			bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	}
 	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
 	if (!c) {
@@ -684,7 +733,13 @@ int memtally_exit(__u64 *ctx)
 }
 
 // Never attached: userspace runs it with BPF_PROG_TEST_RUN to change the
-// window state and leave a mark in the data ring, in that order.
+// window state and leave a mark in the data ring, which carries the time
+// the change took effect: every event counted after a mark that starts
+// counting reads the clock after the mark did and is numbered after it, and
+// every event counted before a mark that stops counting read the clock
+// before the mark did and is numbered before it. A mark changes the state
+// only once its record is reserved, so that a full ring, which userspace
+// waits out and runs the mark again, leaves the state as it was.
 //
 // Sync marks are what let userspace apply the events in order. It takes a
 // sync mark's number (MARK_SYNC_CLAIM), flushes every CPU's batch
@@ -704,23 +759,6 @@ int memtally_mark(__u64 *ctx)
 	if (!st)
 		return 1;
 	switch (op) {
-	case MARK_BEGIN:
-		st->arm_exec = 0;
-		st->epoch++;
-		st->enabled = 1;
-		break;
-	case MARK_RESUME:
-		st->epoch++;
-		break;
-	case MARK_END:
-		st->arm_exec = 0;
-		st->enabled = 0;
-		return 0;
-	case MARK_ARM:
-		st->enabled = 0;
-		st->arm_tgid = (__u32)ctx[2];
-		st->arm_exec = 1;
-		break;
 	case MARK_SYNC_CLAIM:
 		st->sync_seq = next_seq();
 		return 0;
@@ -741,13 +779,57 @@ int memtally_mark(__u64 *ctx)
 		bpf_ringbuf_submit(r, ctx[1] ? BPF_RB_FORCE_WAKEUP
 					   : BPF_RB_NO_WAKEUP);
 		return 0;
-	default:
+	case MARK_BEGIN:
+	case MARK_END:
+	case MARK_ARM:
+	case MARK_PAUSE:
+	case MARK_RESUME:
 		break;
+	default:
+		return 1;
 	}
-	// The op tells userspace pauses and resumes from the other marks.
-	if (emit_single(NULL, EVENT_MARK, 0, bpf_ktime_get_ns(), 0, op, 0,
-			BPF_RB_FORCE_WAKEUP))
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r)
 		return 2;
+	if (op == MARK_END) {
+		st->arm_exec = 0;
+		st->enabled = 0;
+		// next_seq's atomic add is a full barrier: the store above is
+		// visible to every CPU before the number is taken and the clock
+		// read, so an event that still saw counting on took its number
+		// and read its time before these.
+		r->ev.seq = next_seq();
+		r->ev.ts = bpf_ktime_get_ns();
+	} else {
+		// Stored before the number is taken, and both before the state
+		// changes: an event that sees the change reads the clock
+		// after this reading, and takes a number after this one.
+		r->ev.ts = bpf_ktime_get_ns();
+		r->ev.seq = next_seq();
+		switch (op) {
+		case MARK_BEGIN:
+			st->arm_exec = 0;
+			st->epoch++;
+			st->enabled = 1;
+			break;
+		case MARK_RESUME:
+			st->epoch++;
+			break;
+		case MARK_ARM:
+			st->enabled = 0;
+			st->arm_tgid = (__u32)ctx[2];
+			st->arm_exec = 1;
+			break;
+		}
+	}
+	r->ev.type = EVENT_MARK;
+	r->ev.tgid = 0;
+	r->ev.addr = 0;
+	// The op tells userspace the marks apart.
+	r->ev.size = op;
+	r->old = 0;
+	// Nobody waits for these: End waits for the sync mark after its own.
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 

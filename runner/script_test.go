@@ -204,7 +204,8 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdShowResults prints every results.json under the given paths in a
 // stable form (times and pids vary between runs), after checking what
-// every results file must satisfy. -memory adds each window's numbers.
+// every results file must satisfy, timeline points inside their window
+// among it. -memory adds each window's numbers.
 //
 // usage: showresults [-memory] PATH...
 func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
@@ -254,6 +255,11 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 		for _, b := range run.Benchmarks {
 			if b.StartNS == 0 || b.StopNS < b.StartNS || b.PID <= 0 {
 				ts.Fatalf("%s: %s: bad window start=%d stop=%d pid=%d", path, b.URI, b.StartNS, b.StopNS, b.PID)
+			}
+			for _, p := range b.Timeline {
+				if p.TNS > b.StopNS-b.StartNS {
+					ts.Fatalf("%s: %s: timeline point at %d ns, after the window's end at %d ns", path, b.URI, p.TNS, b.StopNS-b.StartNS)
+				}
 			}
 			fmt.Fprintf(ts.Stdout(), "bench %s target=%s status=%s", b.URI, b.Target, b.Status)
 			if b.Reason != "" {

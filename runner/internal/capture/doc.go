@@ -85,10 +85,21 @@
 // Begin opens a window and returns once every later allocation is counted;
 // End closes it and returns once every event of the window is accounted.
 // Both flip the state through a BPF program run with BPF_PROG_TEST_RUN,
-// which also writes a mark into the event ring. BeginAtExec arms a window that
-// the exec program opens when the followed process execs, for an exec
-// target whose window runs from the command's exec to the exit of its tree
-// (TreeExited, then End).
+// which also writes a mark into the event ring, carrying the clock read
+// where the state changed and a number in the events' order. BeginAtExec
+// arms a window that the exec program opens when the followed process
+// execs, for an exec target whose window runs from the command's exec to
+// the exit of its tree (TreeExited, then End).
+//
+// The marks are the window's bounds. Counting starts after the mark that
+// opens a window read the clock and took its number, and stops before the
+// mark that closes it does, so every counted event is numbered and timed
+// between the two (bpf/memtally.c says how a thread preempted across them
+// is caught). The reader opens and closes the window when it applies the
+// marks, in the events' order, and Metrics.StartNS and StopNS are the
+// marks' times. Neither Begin nor End waits for the reader to poll: End
+// waits only for the sync mark it writes after its own, with a wake-up, so
+// a Begin and End pair costs tens of microseconds (BenchmarkBeginEnd).
 //
 // # Events
 //

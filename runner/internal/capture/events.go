@@ -12,13 +12,15 @@ import (
 	"memtally.dev/runner/internal/heap"
 )
 
-// requestBatch is how many records readData reads between looks at its
-// requests.
-const requestBatch = 256
+// checkEvery is how many records readData reads between looks at whether
+// the Tracer is closing and a sync mark is due.
+const checkEvery = 256
 
 // readData reads the allocation ring until Close. The ring is written
-// without wake-ups, so the reader polls it every PollInterval; marks are
-// written with a wake-up so End does not wait for the next poll.
+// without wake-ups, so the reader polls it every PollInterval; End's sync
+// mark is written with a wake-up so that End does not wait for the next
+// poll. Nothing else waits for the reader: Begin and End change the window
+// state in BPF, and the reader learns of it from their marks.
 func (t *Tracer) readData() {
 	defer t.wg.Done()
 	// The producers are the benchmark's threads, often more of them than
@@ -31,12 +33,12 @@ func (t *Tracer) readData() {
 	_ = unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), -20)
 	// A select per record took a fifth of this loop's time, and the
 	// loop's time is time the benchmark's threads spend waiting on the
-	// ring's shared cache lines: requests are served between batches, and
-	// whenever the ring is empty.
-	for unserved := 0; ; unserved++ {
-		if unserved >= requestBatch {
-			unserved = 0
-			if !t.serve() {
+	// ring's shared cache lines: Close and due sync marks are checked for
+	// between batches, and whenever the ring is empty.
+	for unchecked := 0; ; unchecked++ {
+		if unchecked >= checkEvery {
+			unchecked = 0
+			if t.stopping() {
 				return
 			}
 			// Producers may keep the ring from ever emptying.
@@ -50,10 +52,10 @@ func (t *Tracer) readData() {
 			time.Sleep(10 * time.Microsecond)
 			continue
 		default:
-			if !t.serve() {
+			if t.stopping() {
 				return
 			}
-			unserved = 0
+			unchecked = 0
 			if t.syncIfDue(time.Now()) {
 				// Its mark is in the ring now.
 				continue
@@ -98,37 +100,24 @@ func (t *Tracer) record(rec []byte) {
 }
 
 // synced applies, in order, every event numbered before the sync mark m,
-// which are all read by now; and ends the window if End waits for m.
+// which are all read by now; and hands End the window its end mark closed,
+// if End waits for m.
 func (t *Tracer) synced(m *memtallyEvent) {
 	t.pending.drain(m.Seq, t.handle)
 	t.pending.compact()
 	waiter := uint32(m.Addr)
-	ch, ok := t.waiters[waiter]
-	if !ok || waiter == 0 {
+	if waiter == 0 {
 		return
 	}
+	t.endMu.Lock()
+	ch, ok := t.waiters[waiter]
 	delete(t.waiters, waiter)
-	w := t.win
-	if w == nil {
-		// An armed window whose exec never came saw nothing.
-		w = heap.NewWindow(m.Ts)
-	}
-	t.win, t.armed = nil, false
-	ch <- w.Finish(m.Ts)
-}
-
-// serve runs the requests waiting for the reader, and reports false once
-// the Tracer is closing.
-func (t *Tracer) serve() bool {
-	for {
-		select {
-		case f := <-t.reqs:
-			f()
-		case <-t.stop:
-			return false
-		default:
-			return true
-		}
+	t.endMu.Unlock()
+	if ok {
+		// End's end mark is numbered before its sync mark, so it has
+		// just been applied.
+		ch <- t.ended
+		t.ended = nil
 	}
 }
 
@@ -160,6 +149,21 @@ func (t *Tracer) handle(e *memtallyEvent, old uint64) {
 			return
 		}
 		switch memtallyMarkOp(e.Size) {
+		case memtallyMarkOpMARK_BEGIN:
+			// Every event of the window is numbered after its mark,
+			// and timed after it.
+			t.win, t.armed, t.ended = heap.NewWindow(e.Ts), false, nil
+		case memtallyMarkOpMARK_ARM:
+			t.win, t.armed, t.ended = nil, true, nil
+		case memtallyMarkOpMARK_END:
+			w := t.win
+			if w == nil {
+				// An armed window whose exec never came saw
+				// nothing.
+				w = heap.NewWindow(e.Ts)
+			}
+			m := w.Finish(e.Ts)
+			t.win, t.armed, t.ended = nil, false, &m
 		case memtallyMarkOpMARK_PAUSE:
 			if w := t.window(e.Ts); w != nil {
 				w.Pause()
@@ -173,8 +177,8 @@ func (t *Tracer) handle(e *memtallyEvent, old uint64) {
 }
 
 // window returns the open window, opening an armed one at ts: the exec's
-// mark, or an event of another process of the tree that saw the window
-// enabled a moment before the mark was written.
+// mark, or, if the ring had no room for that mark (an event lost, which
+// makes the window incomplete), the window's first event.
 func (t *Tracer) window(ts uint64) *heap.Window {
 	if t.win == nil && t.armed {
 		t.win = heap.NewWindow(ts)

@@ -79,16 +79,21 @@ type Tracer struct {
 	probed   []Allocator
 	seenBin  map[string]bool
 	unprobed []Unprobed
-	seq      uint32
 	closed   bool
 
-	// Window state, owned by the data reader goroutine.
-	reqs    chan func()
+	// Window state, owned by the data reader goroutine, which learns of
+	// each window's start and end from the marks in the ring.
 	pending pending
 	win     *heap.Window
 	armed   bool
-	waiters map[uint32]chan<- heap.Metrics // End marks, by sequence number
-	base    uint64                         // loss counters at the window's start
+	ended   *heap.Metrics // the window the last end mark closed
+
+	// endMu guards what End and Begin share with the reader and each
+	// other, which may run on different goroutines.
+	endMu   sync.Mutex
+	endSeq  uint32
+	waiters map[uint32]chan<- *heap.Metrics // End's sync marks, by number
+	base    uint64                          // loss counters at the window's start
 
 	// markMu serialises the runs of the mark and flush programs: a sync
 	// takes several, and the number it claims is kept in the BPF state.
@@ -125,8 +130,7 @@ func New(opts Options) (*Tracer, error) {
 		treeDone: make(chan struct{}),
 		plans:    map[string]planResult{},
 		seenBin:  map[string]bool{},
-		reqs:     make(chan func()),
-		waiters:  map[uint32]chan<- heap.Metrics{},
+		waiters:  map[uint32]chan<- *heap.Metrics{},
 		stop:     make(chan struct{}),
 	}
 	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
@@ -197,25 +201,27 @@ func (t *Tracer) Follow(pid int) error {
 }
 
 // Begin opens a window. When it returns, every allocation of the followed
-// processes is counted until End.
+// processes is counted until End. The window starts at the moment the mark
+// program turns counting on (Metrics.StartNS); the reader opens it when it
+// comes to that mark, so Begin does not wait for the reader.
 func (t *Tracer) Begin() error {
-	base, err := t.losses()
-	if err != nil {
-		return err
-	}
-	now, err := monotonic()
-	if err != nil {
-		return err
-	}
-	if err := t.do(func() {
-		t.win = heap.NewWindow(now)
-		t.armed = false
-		t.base = base
-	}); err != nil {
+	if err := t.setBase(); err != nil {
 		return err
 	}
 	t.counting.Store(true)
 	return t.mark(memtallyMarkOpMARK_BEGIN, 0, 0)
+}
+
+// setBase records the loss counters at the start of a window.
+func (t *Tracer) setBase() error {
+	base, err := t.losses()
+	if err != nil {
+		return err
+	}
+	t.endMu.Lock()
+	t.base = base
+	t.endMu.Unlock()
+	return nil
 }
 
 // BeginAtExec arms a window that opens when process pid next calls exec,
@@ -225,15 +231,7 @@ func (t *Tracer) Begin() error {
 // it. The window stays open until End; TreeExited tells when the tree is
 // gone.
 func (t *Tracer) BeginAtExec(pid int) error {
-	base, err := t.losses()
-	if err != nil {
-		return err
-	}
-	if err := t.do(func() {
-		t.win = nil
-		t.armed = true
-		t.base = base
-	}); err != nil {
+	if err := t.setBase(); err != nil {
 		return err
 	}
 	t.counting.Store(true)
@@ -265,28 +263,41 @@ func (t *Tracer) TreeExited() <-chan struct{} {
 }
 
 // End closes the window and returns its metrics. It returns once tracking
-// has stopped and every event of the window has been accounted.
+// has stopped and every event of the window has been accounted. The window
+// ends at the moment the mark program turns counting off
+// (Metrics.StopNS).
 func (t *Tracer) End() (Metrics, error) {
-	done := make(chan heap.Metrics, 1)
-	var seq uint32
-	var base uint64
-	if err := t.do(func() {
-		t.seq++
-		seq = t.seq
-		t.waiters[seq] = done
-		base = t.base
-	}); err != nil {
-		return Metrics{}, err
+	done := make(chan *heap.Metrics, 1)
+	t.endMu.Lock()
+	if t.stopping() {
+		t.endMu.Unlock()
+		return Metrics{}, ErrClosed
 	}
+	t.endSeq++
+	seq := t.endSeq
+	t.waiters[seq] = done
+	base := t.base
+	t.endMu.Unlock()
 	err := t.end(seq)
 	t.counting.Store(false)
 	if err != nil {
+		t.endMu.Lock()
+		delete(t.waiters, seq)
+		t.endMu.Unlock()
 		return Metrics{}, err
 	}
 	var m Metrics
+	timeout := time.NewTimer(30 * time.Second)
+	defer timeout.Stop()
 	select {
-	case m.Metrics = <-done:
-	case <-time.After(30 * time.Second):
+	case hm := <-done:
+		if hm == nil {
+			return Metrics{}, errors.New("end window: the event reader found no end mark")
+		}
+		m.Metrics = *hm
+	case <-t.stop:
+		return Metrics{}, ErrClosed
+	case <-timeout.C:
 		return Metrics{}, errors.New("end window: the event reader did not reach the end mark")
 	}
 	now, err := t.losses()
@@ -353,17 +364,14 @@ func (t *Tracer) closeObjects() {
 	_ = t.objs.Close()
 }
 
-// do runs f on the data reader goroutine, which owns the window, after
-// the events it has already read.
-func (t *Tracer) do(f func()) error {
-	done := make(chan struct{})
+// stopping reports whether Close has stopped the readers.
+func (t *Tracer) stopping() bool {
 	select {
-	case t.reqs <- func() { f(); close(done) }:
 	case <-t.stop:
-		return ErrClosed
+		return true
+	default:
+		return false
 	}
-	<-done
-	return nil
 }
 
 // end stops counting and writes the sync mark that End's waiter seq waits
@@ -488,8 +496,8 @@ func (t *Tracer) runMark(op memtallyMarkOp, seq, tgid uint32) error {
 		if ret == 0 {
 			return nil
 		}
-		// The ring is full: the state changed but the mark was not
-		// written. Let the reader drain it and write the mark again.
+		// The ring is full: neither the mark nor the state change it
+		// carries happened. Let the reader drain it and run it again.
 		if tries == 1000 {
 			return errors.New("run mark program: event ring stayed full")
 		}
@@ -511,14 +519,6 @@ func (t *Tracer) losses() (uint64, error) {
 		}
 	}
 	return total, nil
-}
-
-func monotonic() (uint64, error) {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
-		return 0, fmt.Errorf("read clock: %w", err)
-	}
-	return uint64(ts.Nano()), nil
 }
 
 // processExists reports whether pid still names a live process.

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"memtally.dev/runner/internal/launch"
+	"memtally.dev/runner/internal/monotime"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -200,6 +201,19 @@ func TestWindow(t *testing.T) {
 // Start and Stop.
 func runWindowed(t *testing.T, tr *Tracer, n int, argv ...string) []Metrics {
 	t.Helper()
+	ms, _ := runWindowedTimed(t, tr, n, argv...)
+	return ms
+}
+
+// calls holds CLOCK_MONOTONIC read around the Begin and End of a window.
+type calls struct {
+	beginCalled, beginReturned, endCalled, endReturned uint64
+}
+
+// runWindowedTimed is runWindowed, which also returns when each window's
+// Begin and End were called and returned.
+func runWindowedTimed(t *testing.T, tr *Tracer, n int, argv ...string) ([]Metrics, []calls) {
+	t.Helper()
 	toTest, fromProg, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -239,18 +253,25 @@ func runWindowed(t *testing.T, tr *Tracer, n int, argv ...string) []Metrics {
 		}
 	}
 	var ms []Metrics
+	var cs []calls
 	for i := 0; i < n; i++ {
+		var c calls
 		edge()
+		c.beginCalled = monotime.Now()
 		if err := tr.Begin(); err != nil {
 			t.Fatalf("begin: %v", err)
 		}
+		c.beginReturned = monotime.Now()
 		ack()
 		edge()
+		c.endCalled = monotime.Now()
 		m, err := tr.End()
 		if err != nil {
 			t.Fatalf("end: %v", err)
 		}
+		c.endReturned = monotime.Now()
 		ms = append(ms, m)
+		cs = append(cs, c)
 		ack()
 	}
 	if err := held.Wait(); err != nil {
@@ -261,7 +282,7 @@ func runWindowed(t *testing.T, tr *Tracer, n int, argv ...string) []Metrics {
 	case <-time.After(10 * time.Second):
 		t.Fatal("tree did not exit")
 	}
-	return ms
+	return ms, cs
 }
 
 func waitStopped(t *testing.T, pid int) {

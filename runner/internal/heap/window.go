@@ -6,15 +6,18 @@ const MaxPoints = 1000
 // Metrics are the numbers of one window. See the package comment for their
 // definitions.
 type Metrics struct {
-	AllocCount     uint64
-	TotalBytes     uint64
-	FreeCount      uint64
-	PeakBytes      uint64
-	LeakedCount    uint64
-	LeakedBytes    uint64
-	UntrackedFrees uint64
-	AvgAllocBytes  float64
-	Timeline       []Point
+	// StartNS and StopNS are the window's bounds, CLOCK_MONOTONIC
+	// nanoseconds: the times given to NewWindow and Finish.
+	StartNS, StopNS uint64
+	AllocCount      uint64
+	TotalBytes      uint64
+	FreeCount       uint64
+	PeakBytes       uint64
+	LeakedCount     uint64
+	LeakedBytes     uint64
+	UntrackedFrees  uint64
+	AvgAllocBytes   float64
+	Timeline        []Point
 }
 
 // Point is live bytes at a moment of the window.
@@ -62,7 +65,9 @@ type Window struct {
 }
 
 // NewWindow starts a window at the monotonic time start, in nanoseconds.
-// Event timestamps before start are treated as start.
+// Every event given to the window must be timed between start and the end
+// given to Finish, as capture's are; see since for how little their order
+// may differ from the events'.
 func NewWindow(start uint64) *Window {
 	w := &Window{start: start, blocks: make(map[uint32]map[uint64]uint64)}
 	w.tl.add(Point{Nanos: 0, LiveBytes: 0})
@@ -222,7 +227,8 @@ func (w *Window) record(ts uint64) {
 // of the previous point. Events arrive in the order they happened, but a
 // thread's event may carry a clock reading a little older than another
 // thread's event before it (the BPF side reads the clock only every few
-// events), and a timeline must not run backwards.
+// events), and a timeline must not run backwards. Every reading lies
+// within the window, so this moves a point later, never past the end.
 func (w *Window) since(ts uint64) uint64 {
 	if ts > w.start && ts-w.start > w.last {
 		w.last = ts - w.start
@@ -245,6 +251,7 @@ func (w *Window) Finish(end uint64) Metrics {
 		w.m.AvgAllocBytes = float64(w.m.TotalBytes) / float64(w.m.AllocCount)
 	}
 	w.tl.add(Point{Nanos: w.since(end), LiveBytes: w.live})
+	w.m.StartNS, w.m.StopNS = w.start, end
 	w.m.Timeline = w.tl.points()
 	return w.m
 }

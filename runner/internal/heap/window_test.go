@@ -3,6 +3,7 @@ package heap
 import (
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"testing"
 )
 
@@ -13,7 +14,7 @@ func TestMallocFree(t *testing.T) {
 	w.Free(130, 1, 0x10)
 	w.Free(140, 1, 0)
 	m := w.Finish(150)
-	want := Metrics{AllocCount: 2, TotalBytes: 100, FreeCount: 1, PeakBytes: 100,
+	want := Metrics{StartNS: 100, StopNS: 150, AllocCount: 2, TotalBytes: 100, FreeCount: 1, PeakBytes: 100,
 		LeakedCount: 1, LeakedBytes: 36, AvgAllocBytes: 50}
 	m.Timeline = nil
 	if !reflect.DeepEqual(m, want) {
@@ -120,6 +121,99 @@ func TestTimelineBoundedWithPeak(t *testing.T) {
 	}
 }
 
+// TestTimelineMillions drives windows of millions of events, shaped as a
+// benchmark's heap often is (malloc+free pairs over a base that slowly
+// grows and shrinks, and one burst at the start, middle or end), and
+// checks what the timeline promises at that size: at most MaxPoints
+// points, the peak exactly, at the time it was first reached, and memory
+// that does not grow with the number of events.
+func TestTimelineMillions(t *testing.T) {
+	for _, tc := range []struct {
+		pairs  int
+		peakAt int // the pair that makes the burst
+	}{
+		{pairs: 1_000_000, peakAt: 0},
+		{pairs: 1_500_001, peakAt: 617_283},
+		{pairs: 2_500_000, peakAt: 2_499_999},
+	} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		w := NewWindow(1000)
+		var live, peak, peakNanos, ts uint64
+		var bases uint64
+		event := func(apply func(ts uint64), delta int64) {
+			ts += 3
+			apply(ts)
+			live = uint64(int64(live) + delta)
+			if live > peak {
+				peak, peakNanos = live, ts
+			}
+		}
+		for j := 0; j < tc.pairs; j++ {
+			switch {
+			case j == tc.peakAt:
+				// The burst: one large block, freed by the next event.
+				event(func(ts uint64) { w.Alloc(1000+ts, 1, 0x10, 1<<30) }, 1<<30)
+				event(func(ts uint64) { w.Free(1000+ts, 1, 0x10) }, -(1 << 30))
+			case j%2048 == 0 && (j/2048)%3 != 2:
+				// The base grows by two blocks for each it loses.
+				bases++
+				addr := 0x1000_0000 + bases*64
+				event(func(ts uint64) { w.Alloc(1000+ts, 1, addr, 100) }, 100)
+				event(func(ts uint64) { w.Free(1000+ts, 3, 0xdead) }, 0)
+			case j%2048 == 0:
+				addr := 0x1000_0000 + bases*64
+				bases--
+				event(func(ts uint64) { w.Free(1000+ts, 1, addr) }, -100)
+				event(func(ts uint64) { w.Free(1000+ts, 3, 0xdead) }, 0)
+			default:
+				addr, size := 0x10_0000+uint64(j)*16, uint64(j%61)
+				event(func(ts uint64) { w.Alloc(1000+ts, 2, addr, size) }, int64(size))
+				event(func(ts uint64) { w.Free(1000+ts, 2, addr) }, -int64(size))
+			}
+		}
+		events := 2 * tc.pairs
+		end := 1000 + ts + 3
+		m := w.Finish(end)
+		runtime.ReadMemStats(&after)
+		if m.PeakBytes != peak {
+			t.Fatalf("%d events: peak %d, want %d", events, m.PeakBytes, peak)
+		}
+		if n := len(m.Timeline); n > MaxPoints || n < MaxPoints/2 {
+			t.Errorf("%d events: %d points, want %d to %d", events, n, MaxPoints/2, MaxPoints)
+		}
+		first := -1
+		for i, p := range m.Timeline {
+			if p.LiveBytes > peak {
+				t.Fatalf("%d events: point %v above the peak %d", events, p, peak)
+			}
+			if p.LiveBytes == peak && first < 0 {
+				first = i
+			}
+			if i > 0 && p.Nanos < m.Timeline[i-1].Nanos {
+				t.Fatalf("%d events: timeline runs backwards at %d", events, i)
+			}
+		}
+		if first < 0 || m.Timeline[first].Nanos != peakNanos {
+			t.Errorf("%d events: the peak %d first reached at %d ns is not in the timeline", events, peak, peakNanos)
+		}
+		if p := m.Timeline[0]; p != (Point{0, 0}) {
+			t.Errorf("%d events: first point %v", events, p)
+		}
+		if p := m.Timeline[len(m.Timeline)-1]; p != (Point{end - 1000, live}) {
+			t.Errorf("%d events: last point %v, want {%d %d}", events, p, end-1000, live)
+		}
+		// Every event allocates nothing once the maps hold the live
+		// blocks: a few hundred base blocks, the timeline's buckets and
+		// the result. A timeline that kept its points would take 16
+		// bytes per event, tens of megabytes here.
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+			t.Errorf("%d events: allocated %d bytes", events, grew)
+		}
+	}
+}
+
 func TestAddressReused(t *testing.T) {
 	w := NewWindow(0)
 	w.Alloc(1, 1, 0x10, 100)
@@ -142,7 +236,7 @@ func TestPausedRegion(t *testing.T) {
 	w.Free(6, 1, 0x30) // a block of the paused region: not the window's
 	w.Free(7, 1, 0x99) // a block from before the window
 	m := w.Finish(8)
-	want := Metrics{AllocCount: 2, TotalBytes: 110, FreeCount: 1, PeakBytes: 100,
+	want := Metrics{StartNS: 0, StopNS: 8, AllocCount: 2, TotalBytes: 110, FreeCount: 1, PeakBytes: 100,
 		LeakedCount: 1, LeakedBytes: 10, UntrackedFrees: 1, AvgAllocBytes: 55}
 	m.Timeline = nil
 	if !reflect.DeepEqual(m, want) {
@@ -156,8 +250,8 @@ func TestTimelineNeverRunsBackwards(t *testing.T) {
 	// Another thread's event, stamped with an older clock reading.
 	w.Alloc(130, 1, 0x20, 8)
 	w.Free(170, 1, 0x10)
-	m := w.Finish(160)
-	want := []Point{{0, 0}, {50, 8}, {50, 16}, {70, 8}, {70, 8}}
+	m := w.Finish(180)
+	want := []Point{{0, 0}, {50, 8}, {50, 16}, {70, 8}, {80, 8}}
 	if !reflect.DeepEqual(m.Timeline, want) {
 		t.Fatalf("timeline %v, want %v", m.Timeline, want)
 	}
@@ -310,6 +404,7 @@ func TestWindowMatchesModel(t *testing.T) {
 			o.m.AvgAllocBytes = float64(o.m.TotalBytes) / float64(o.m.AllocCount)
 		}
 		o.record(end)
+		o.m.StartNS, o.m.StopNS = 10, end
 		// The model records its closing point through record, which
 		// also moves the peak; Finish does not, and live bytes at the
 		// end never exceed the peak anyway.

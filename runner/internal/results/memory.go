@@ -48,8 +48,11 @@ type Unprobed struct {
 
 // SetMemory records a window's measurements, marking the benchmark
 // incomplete when the numbers cannot be trusted: events were lost, or part
-// of the tree allocated where no probe could see it.
+// of the tree allocated where no probe could see it. The window's bounds
+// become the moments counting started and stopped, which every point of
+// the timeline lies between.
 func (b *Benchmark) SetMemory(m capture.Metrics) {
+	b.StartNS, b.StopNS = m.StartNS, m.StopNS
 	b.Memory = Memory{
 		AllocCount:     m.AllocCount,
 		TotalBytes:     m.TotalBytes,

@@ -393,6 +393,8 @@ func (s *Server) closeWindow() {
 		if err != nil {
 			s.open.Incomplete(fmt.Sprintf("stop tracking: %v", err))
 		} else {
+			// Also the window's bounds: when counting really
+			// started and stopped, around the times taken here.
 			s.open.SetMemory(m)
 		}
 	}
