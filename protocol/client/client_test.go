@@ -329,8 +329,8 @@ func TestLargeFrame(t *testing.T) {
 	ctl, ack := mkfifos(t)
 	r := startRunner(t, ctl, ack, standard)
 	c := dial(t, ctl, ack)
-	// The map, "kind", "error" and "reason" take 20 bytes, the str16 header 3.
-	large := protocol.Error{Reason: strings.Repeat("r", protocol.MaxFrameSize-23)}
+	// The map, "kind", "error" and "reason" take 19 bytes, the str16 header 3.
+	large := protocol.Error{Reason: strings.Repeat("r", protocol.MaxFrameSize-22)}
 	if _, err := c.Request(large); err != nil {
 		t.Fatal(err)
 	}
