@@ -112,7 +112,12 @@ func TestMarshalRefuses(t *testing.T) {
 		{"uri not UTF-8", protocol.Start{URI: "a\xffb"}, "malformed"},
 		{"integration not UTF-8", protocol.Hello{Integration: "\xc0\xaf"}, "malformed"},
 		{"reason not UTF-8", protocol.Error{Reason: "\xed\xa0\x80"}, "malformed"},
-		{"payload over the limit", protocol.Start{URI: strings.Repeat("u", protocol.MaxFrameSize)}, "too_large"},
+		{"payload over the limit", protocol.Error{Reason: strings.Repeat("r", protocol.MaxFrameSize)}, "too_large"},
+		{"uri over its limit", protocol.Start{URI: strings.Repeat("u", protocol.MaxURISize+1)}, "too_large"},
+		{"js_heap uri over its limit", protocol.JSHeap{URI: strings.Repeat("u", protocol.MaxURISize+1)}, "too_large"},
+		{"marker name over its limit", protocol.Marker{Name: strings.Repeat("m", protocol.MaxNameSize+1)}, "too_large"},
+		{"integration over its limit", protocol.Hello{Integration: strings.Repeat("i", protocol.MaxNameSize+1)}, "too_large"},
+		{"integration version over its limit", protocol.Hello{IntegrationVersion: strings.Repeat("v", protocol.MaxNameSize+1)}, "too_large"},
 		{"pointer", &protocol.Stop{}, "unknown_kind"},
 		{"foreign type", foreign{}, "unknown_kind"},
 	}
@@ -196,5 +201,19 @@ func TestDecodeErrorText(t *testing.T) {
 	_, err := protocol.Unmarshal(payload)
 	if err == nil || err.Error() != "decode start: uri is empty" {
 		t.Errorf("error = %v, want %q", err, "decode start: uri is empty")
+	}
+}
+
+// Strings exactly at their limits are sent: the limits are inclusive.
+func TestMarshalAtLimits(t *testing.T) {
+	for _, m := range []protocol.Message{
+		protocol.Start{URI: strings.Repeat("u", protocol.MaxURISize)},
+		protocol.JSHeap{URI: strings.Repeat("u", protocol.MaxURISize)},
+		protocol.Marker{Name: strings.Repeat("m", protocol.MaxNameSize)},
+		protocol.Hello{Integration: strings.Repeat("i", protocol.MaxNameSize), IntegrationVersion: strings.Repeat("v", protocol.MaxNameSize)},
+	} {
+		if _, err := protocol.Marshal(m); err != nil {
+			t.Errorf("Marshal of a %s at its limits: %v", m.Kind(), err)
+		}
 	}
 }

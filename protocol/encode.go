@@ -17,11 +17,19 @@ type field struct {
 	num      uint64
 	isNum    bool
 	nonEmpty bool
+	max      int // the longest str allowed, in bytes; 0 for no limit but the frame's
 }
 
 func strField(key, v string) field        { return field{key: key, str: v} }
-func nonEmptyField(key, v string) field   { return field{key: key, str: v, nonEmpty: true} }
 func numField(key string, v uint64) field { return field{key: key, num: v, isNum: true} }
+
+// uriField and nameField are the strings a client sends that the runner
+// keeps; their limits are SPEC.md's, so that no encoder sends what the
+// runner would reject.
+func uriField(key, v string) field { return field{key: key, str: v, nonEmpty: true, max: MaxURISize} }
+func nameField(key, v string, nonEmpty bool) field {
+	return field{key: key, str: v, nonEmpty: nonEmpty, max: MaxNameSize}
+}
 
 // fieldsOf lists m's fields in the canonical key order of SPEC.md. Pointers
 // to messages are refused rather than dereferenced, so that one Go value has
@@ -32,23 +40,23 @@ func fieldsOf(m Message) ([]field, error) {
 		return []field{
 			numField("version", uint64(m.Version)),
 			numField("min_version", uint64(m.MinVersion)),
-			strField("integration", m.Integration),
-			strField("integration_version", m.IntegrationVersion),
+			nameField("integration", m.Integration, false),
+			nameField("integration_version", m.IntegrationVersion, false),
 			numField("pid", uint64(m.PID)),
 		}, nil
 	case Welcome:
 		return []field{numField("version", uint64(m.Version)), strField("mode", m.Mode)}, nil
 	case Start:
-		return []field{nonEmptyField("uri", m.URI)}, nil
+		return []field{uriField("uri", m.URI)}, nil
 	case Stop, Pause, Resume, Ack:
 		return nil, nil
 	case Error:
 		return []field{strField("reason", m.Reason)}, nil
 	case Marker:
-		return []field{nonEmptyField("name", m.Name), numField("timestamp", m.Timestamp)}, nil
+		return []field{nameField("name", m.Name, true), numField("timestamp", m.Timestamp)}, nil
 	case JSHeap:
 		return []field{
-			nonEmptyField("uri", m.URI),
+			uriField("uri", m.URI),
 			numField("gc_forced", uint64(m.GCForced)),
 			numField("used_before", m.UsedBefore),
 			numField("used_after", m.UsedAfter),
@@ -63,7 +71,8 @@ func fieldsOf(m Message) ([]field, error) {
 // Marshal returns the canonical payload of m: a map with "kind" first and the
 // other keys in SPEC.md's order, integers and strings in their smallest
 // msgpack forms. It refuses messages that Unmarshal would reject (an empty
-// uri or name, a string that is not UTF-8: ErrMalformed) and payloads over
+// uri or name, a string that is not UTF-8: ErrMalformed), strings over the
+// runner's limits (MaxURISize, MaxNameSize: ErrTooLarge) and payloads over
 // MaxFrameSize (ErrTooLarge), so a peer never receives them.
 func Marshal(m Message) ([]byte, error) {
 	fields, err := fieldsOf(m)
@@ -78,6 +87,8 @@ func Marshal(m Message) ([]byte, error) {
 			return nil, newError(ErrMalformed, "encode %s: %s is not valid UTF-8", kind, f.key)
 		case f.nonEmpty && f.str == "":
 			return nil, newError(ErrMalformed, "encode %s: %s is empty", kind, f.key)
+		case f.max > 0 && len(f.str) > f.max:
+			return nil, newError(ErrTooLarge, "encode %s: %s of %d bytes exceeds the limit of %d bytes", kind, f.key, len(f.str), f.max)
 		}
 	}
 

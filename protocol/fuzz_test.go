@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"io"
 	"testing"
 
@@ -44,8 +45,13 @@ func FuzzReadMessage(f *testing.F) {
 		}
 
 		payload, err := protocol.Marshal(m)
+		if errors.Is(err, protocol.ErrTooLarge) {
+			// A string over a limit of the runner's: decoded, then
+			// rejected by the runner, never sent by an encoder.
+			return
+		}
 		if err != nil {
-			t.Fatalf("accepted %#v, which does not encode: %v", m, err)
+			t.Fatalf("accepted a %s message, which does not encode: %v", m.Kind(), err)
 		}
 		again, err := protocol.Unmarshal(payload)
 		if err != nil {

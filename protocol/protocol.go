@@ -9,6 +9,21 @@ const (
 	HeaderSize   = 4
 )
 
+// Limits on what one client may make the runner keep (SPEC.md 6.7). The
+// runner holds every benchmark's uri and markers until the run ends, so
+// these bound its memory per benchmark whatever a client sends: an encoder
+// refuses a longer string, and the runner rejects one that arrives anyway.
+const (
+	// MaxURISize bounds start.uri and js_heap.uri, in bytes.
+	MaxURISize = 4 << 10
+	// MaxNameSize bounds marker.name, hello.integration and
+	// hello.integration_version, in bytes.
+	MaxNameSize = 256
+	// MaxMarkers bounds the markers the runner keeps for one benchmark,
+	// and for one client outside its benchmarks.
+	MaxMarkers = 100
+)
+
 // MaxDepth bounds how deeply msgpack containers may nest in a payload, the
 // top-level map counting as depth 1. It exists so that decoders built on
 // recursive msgpack libraries agree with iterative ones on what is accepted.

@@ -3,6 +3,7 @@ package protocol_test
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"testing"
@@ -131,7 +132,7 @@ func TestValidVectors(t *testing.T) {
 				t.Errorf("from an open stream: %#v, %v", got, err)
 			}
 			enc, err := protocol.AppendFrame(nil, v.Message.Message)
-			if err != nil {
+			if err != nil && (v.Canonical || !errors.Is(err, protocol.ErrTooLarge)) {
 				t.Fatalf("encode: %v", err)
 			}
 			if v.Canonical && !bytes.Equal(enc, frame) {

@@ -323,17 +323,33 @@ func TestWriteRawAndReadReply(t *testing.T) {
 }
 
 // TestLargeFrame sends a frame larger than the pipe's buffer, which the
-// non-blocking ctl descriptor can only write in several pieces.
+// non-blocking ctl descriptor can only write in several pieces. Only an
+// error's reason may be that long; no request a client sends may.
 func TestLargeFrame(t *testing.T) {
 	ctl, ack := mkfifos(t)
 	r := startRunner(t, ctl, ack, standard)
 	c := dial(t, ctl, ack)
-	uri := strings.Repeat("u", protocol.MaxFrameSize-19)
-	if err := c.Start(uri); err != nil {
+	// The map, "kind", "error" and "reason" take 19 bytes, the str16 header 3.
+	large := protocol.Error{Reason: strings.Repeat("r", protocol.MaxFrameSize-22)}
+	if _, err := c.Request(large); err != nil {
 		t.Fatal(err)
 	}
-	if got := r.received(); len(got) != 2 || got[1] != (protocol.Start{URI: uri}) {
-		t.Errorf("runner did not receive the large start intact")
+	if got := r.received(); len(got) != 2 || got[1] != large {
+		t.Errorf("runner did not receive the large frame intact")
+	}
+}
+
+// A uri over the runner's limit never leaves the client.
+func TestRequestRefusesLongURI(t *testing.T) {
+	ctl, ack := mkfifos(t)
+	r := startRunner(t, ctl, ack, standard)
+	c := dial(t, ctl, ack)
+	err := c.Start(strings.Repeat("u", protocol.MaxURISize+1))
+	if want := "start: encode start: uri of 4097 bytes exceeds the limit of 4096 bytes"; err == nil || err.Error() != want {
+		t.Fatalf("Start with a long uri: %v, want %q", err, want)
+	}
+	if n := len(r.received()); n != 1 {
+		t.Errorf("runner received %d messages, want only the hello", n)
 	}
 }
 

@@ -28,6 +28,10 @@ extern "C" {
 #define MEMTALLY_MAX_FRAME_SIZE 65536u
 #define MEMTALLY_HEADER_SIZE 4u
 #define MEMTALLY_REPLY_TIMEOUT_MS 5000
+/* The longest strings the runner keeps, in bytes (SPEC.md 6.7): the encoder
+ * refuses longer ones (MEMTALLY_INVALID). */
+#define MEMTALLY_MAX_URI_SIZE 4096u
+#define MEMTALLY_MAX_NAME_SIZE 256u
 
 /* Status codes. The first four name the error categories of SPEC.md 4.6. */
 enum memtally_status {
@@ -84,7 +88,10 @@ struct memtally_message {
 /* Connects to the runner named by MEMTALLY_CTL_FIFO and MEMTALLY_ACK_FIFO,
  * introducing the caller as integration at version. Returns 1 when a
  * session is open, 0 when running as the plain harness (no runner, or the
- * runner could not be reached: a warning then says why). Calling it again
+ * runner refused or could not be reached: a warning then says why), and -1
+ * when the environment names FIFOs that cannot be opened: a message on
+ * stderr says why, and the harness must then exit with a non-zero status
+ * rather than run its benchmarks unmeasured (SPEC.md 2.3). Calling it again
  * while connected does nothing and returns 1. */
 int memtally_init(const char *integration, const char *version);
 

@@ -484,6 +484,13 @@ int memtally_encode(const struct memtally_message *m, unsigned char *out,
 	if (((m->kind == MEMTALLY_START || m->kind == MEMTALLY_JS_HEAP) && m->uri.len == 0) ||
 	    (m->kind == MEMTALLY_MARKER && m->name.len == 0))
 		return MEMTALLY_INVALID;
+	/* The runner's limits (SPEC.md 6.7). */
+	if (((m->kind == MEMTALLY_START || m->kind == MEMTALLY_JS_HEAP) &&
+	     m->uri.len > MEMTALLY_MAX_URI_SIZE) ||
+	    (m->kind == MEMTALLY_MARKER && m->name.len > MEMTALLY_MAX_NAME_SIZE) ||
+	    (m->kind == MEMTALLY_HELLO && (m->integration.len > MEMTALLY_MAX_NAME_SIZE ||
+	                                   m->integration_version.len > MEMTALLY_MAX_NAME_SIZE)))
+		return MEMTALLY_INVALID;
 	for (f = 0; f < nf; f++) {
 		const struct memtally_str *s;
 		if (!fs[f].is_str)
@@ -716,11 +723,12 @@ static int open_fifo(const char *path, int mode) {
 	return fd;
 }
 
-static void warn_path(const char *path) {
-	char msg[512];
-	snprintf(msg, sizeof msg, "cannot use %s (%s), running as the plain harness",
-	         path, errno == ENOTSUP ? "not a fifo" : strerror(errno));
-	warn(msg, NULL);
+/* The FIFOs the environment names cannot be used: running as the plain
+ * harness would leave the runner with no benchmark and no reason. */
+static int cannot_measure(const char *path) {
+	fprintf(stderr, "memtally: cannot measure under the runner: cannot use %s (%s)\n",
+	        path, errno == ENOTSUP ? "not a fifo" : strerror(errno));
+	return -1;
 }
 
 int memtally_init(const char *integration, const char *version) {
@@ -736,15 +744,15 @@ int memtally_init(const char *integration, const char *version) {
 		return 0;
 	s.ctl = open_fifo(ctl, O_WRONLY);
 	if (s.ctl < 0) {
-		if (errno != ENXIO) /* ENXIO: a stale environment, no runner */
-			warn_path(ctl);
-		return 0;
+		if (errno == ENXIO) /* a stale environment, no runner */
+			return 0;
+		return cannot_measure(ctl);
 	}
 	s.ack = open_fifo(ack, O_RDONLY);
 	if (s.ack < 0) {
-		warn_path(ack);
+		r = cannot_measure(ack);
 		close_fds();
-		return 0;
+		return r;
 	}
 
 	memset(&m, 0, sizeof m);
@@ -774,7 +782,7 @@ int memtally_init(const char *integration, const char *version) {
 	r = memtally_encode(&m, s.request, FRAME_BUF, &len);
 	if (r != MEMTALLY_OK) {
 		close_fds();
-		warn("hello not sent", "integration name or version is not valid UTF-8");
+		warn("hello not sent", "integration name or version is not valid UTF-8, or longer than 256 bytes");
 		return 0;
 	}
 	s.active = 1;

@@ -48,11 +48,13 @@ mkfifo "$work/ctl" "$work/ack"
 out=$(MEMTALLY_CTL_FIFO=$work/ctl MEMTALLY_ACK_FIFO=$work/ack "$bench" 2>&1)
 [ "$out" = "under runner: no" ] || { echo "unexpected output: $out"; exit 1; }
 
-echo "-- broken environment: a regular file gets one warning"
+echo "-- broken environment: a regular file stops the harness, with the reason"
 touch "$work/file"
-out=$(MEMTALLY_CTL_FIFO=$work/file MEMTALLY_ACK_FIFO=$work/ack "$bench" 2>&1)
-[ "$(grep -c 'memtally: cannot use .*file (not a fifo)' <<<"$out")" -eq 1 ] || { echo "unexpected output: $out"; exit 1; }
-grep -qx 'under runner: no' <<<"$out"
+status=0
+out=$(MEMTALLY_CTL_FIFO=$work/file MEMTALLY_ACK_FIFO=$work/ack MEMTALLY_TEST_LOG=$work/broken-log "$bench" 2>&1) || status=$?
+[ "$status" -eq 1 ] || { echo "exit status $status, want 1: $out"; exit 1; }
+[ "$out" = "memtally: cannot measure under the runner: cannot use $work/file (not a fifo)" ] || { echo "unexpected output: $out"; exit 1; }
+[ ! -s "$work/broken-log" ] || { echo "benchmarks ran unmeasured:"; cat "$work/broken-log"; exit 1; }
 
 echo "-- a runner that never answers: gone after the 5 s timeout"
 # Hold both fifos open read-write, as a runner does, but never reply.

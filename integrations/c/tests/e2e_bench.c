@@ -48,6 +48,8 @@ int main(void) {
 	if (!logf_)
 		return 1;
 	under_runner = memtally_init("memtally-c-e2e", "0.1.0");
+	if (under_runner < 0)
+		return 1; /* memtally_init said why; nothing may run unmeasured */
 	printf("under runner: %s\n", under_runner ? "yes" : "no");
 	for (i = 0; i < sizeof benches / sizeof benches[0]; i++) {
 		log_phase("setup", benches[i].uri);

@@ -179,11 +179,24 @@ static void refusals(void) {
 		passed++;
 	memset(big, 'u', sizeof big);
 	m.uri.ptr = big;
-	m.uri.len = sizeof big;
+	m.uri.len = MEMTALLY_MAX_URI_SIZE;
+	if (memtally_encode(&m, out, sizeof out, &len) != MEMTALLY_OK)
+		fail("encode_accepts_uri_at_the_limit", "refused");
+	else
+		passed++;
+	m.uri.len = MEMTALLY_MAX_URI_SIZE + 1;
+	if (memtally_encode(&m, out, sizeof out, &len) != MEMTALLY_INVALID)
+		fail("encode_refuses_uri_over_the_limit", "accepted");
+	else
+		passed++;
+	m.kind = MEMTALLY_ERROR;
+	m.reason.ptr = big;
+	m.reason.len = sizeof big;
 	if (memtally_encode(&m, out, sizeof out, &len) != MEMTALLY_INVALID)
 		fail("encode_refuses_oversized_payload", "accepted");
 	else
 		passed++;
+	m.kind = MEMTALLY_START;
 	m.uri.len = 10;
 	if (memtally_encode(&m, out, 8, &len) != MEMTALLY_NO_SPACE)
 		fail("encode_reports_small_buffer", "not reported");
@@ -193,6 +206,20 @@ static void refusals(void) {
 	m.kind = MEMTALLY_MARKER;
 	if (memtally_encode(&m, out, sizeof out, &len) != MEMTALLY_INVALID)
 		fail("encode_refuses_empty_marker_name", "accepted");
+	else
+		passed++;
+	m.name.ptr = big;
+	m.name.len = MEMTALLY_MAX_NAME_SIZE + 1;
+	if (memtally_encode(&m, out, sizeof out, &len) != MEMTALLY_INVALID)
+		fail("encode_refuses_marker_name_over_the_limit", "accepted");
+	else
+		passed++;
+	memset(&m, 0, sizeof m);
+	m.kind = MEMTALLY_HELLO;
+	m.integration.ptr = big;
+	m.integration.len = MEMTALLY_MAX_NAME_SIZE + 1;
+	if (memtally_encode(&m, out, sizeof out, &len) != MEMTALLY_INVALID)
+		fail("encode_refuses_integration_over_the_limit", "accepted");
 	else
 		passed++;
 }

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -203,8 +204,11 @@ size_t family_of(const std::string& instance, size_t from,
 bool prepare(BenchmarkReporter* file, const std::string* spec) {
   // --benchmark_list_tests runs nothing: there is nothing to measure.
   if (benchmark::FLAGS_benchmark_list_tests) return false;
-  if (!memtally_init("memtally-google-benchmark", MEMTALLY_BENCHMARK_VERSION))
-    return false;
+  int connected = memtally_init("memtally-google-benchmark", MEMTALLY_BENCHMARK_VERSION);
+  // The runner's FIFOs are named but unusable (memtally_init said why):
+  // running the benchmarks unmeasured would change what the run means.
+  if (connected < 0) std::exit(1);
+  if (connected == 0) return false;
   Session& s = session();
   s.uris.clear();
   s.current = 0;

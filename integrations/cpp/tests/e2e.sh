@@ -111,6 +111,23 @@ done
 [ "$(grep -c '^body BM_Reserve ' "$work/log")" -gt 1 ]
 [ "$(grep -c '^body BM_Iterations/iterations:50 ' "$work/log")" -eq 50 ]
 
+echo "-- broken runner environment: the suite stops with the reason, running nothing"
+rm -f "$work/log"
+touch "$work/file"
+status=0
+MEMTALLY_CTL_FIFO=$work/file MEMTALLY_ACK_FIFO=$work/file MEMTALLY_TEST_LOG=$work/log \
+	"$bench" >"$work/stdout" 2>"$work/stderr" || status=$?
+[ "$status" -eq 1 ] || { echo "exit status $status, want 1" >&2; cat "$work/stdout" "$work/stderr" >&2; exit 1; }
+grep -qx "memtally: cannot measure under the runner: cannot use $work/file (not a fifo)" "$work/stderr" || {
+	echo "no reason on stderr:" >&2
+	cat "$work/stderr" >&2
+	exit 1
+}
+if grep -q '^body ' "$work/log" 2>/dev/null; then
+	echo "benchmarks ran unmeasured" >&2
+	exit 1
+fi
+
 echo "-- --benchmark_filter and --benchmark_list_tests under the runner"
 MEMTALLY_TEST_LOG=/dev/null "$runner" run --name cpp --out "$work/out2" -- "$bench" --benchmark_filter='^Fix/' >"$work/stdout" 2>&1
 python3 - "$work/out2/results.json" <<'PY'

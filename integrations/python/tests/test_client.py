@@ -8,6 +8,7 @@ import pytest
 from pytest_memtally import client as client_mod
 from pytest_memtally import protocol
 from pytest_memtally.client import Client
+from pytest_memtally.errors import CannotMeasure
 
 ACK = protocol.encode({"kind": "ack"})
 WELCOME = protocol.encode({"kind": "welcome", "version": 1, "mode": "memory"})
@@ -123,13 +124,15 @@ def test_stale_environment_is_quiet(tmp_path, warnings_seen):
 
 
 @pytest.mark.parametrize("broken", ["missing", "regular file"])
-def test_broken_environment_warns_once(tmp_path, warnings_seen, broken):
+def test_broken_environment_cannot_measure(tmp_path, warnings_seen, broken):
+    # Running as plain pytest would leave the runner with no benchmark, unexplained.
     ctl = tmp_path / "ctl"
     if broken == "regular file":
         ctl.write_bytes(b"")
     env = {protocol.ENV_CTL_FIFO: str(ctl), protocol.ENV_ACK_FIFO: str(tmp_path / "ack")}
-    assert Client.from_env("pytest-memtally", "0.1.0", warnings_seen.append, environ=env) is None
-    assert len(warnings_seen) == 1 and str(ctl) in warnings_seen[0]
+    with pytest.raises(CannotMeasure, match=f"^cannot open the runner's ctl fifo {ctl}: "):
+        Client.from_env("pytest-memtally", "0.1.0", warnings_seen.append, environ=env)
+    assert warnings_seen == []
 
 
 def test_session(fake, warnings_seen):

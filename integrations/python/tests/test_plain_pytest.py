@@ -151,3 +151,16 @@ def test_pedantic_outside_the_runner_runs_setup_then_target_once():
 def test_pedantic_checks_its_arguments_as_pytest_benchmark_does(kwargs, error):
     with pytest.raises(error):
         BenchmarkFixture("t.py::t", None).pedantic(int, **kwargs)
+
+
+def test_broken_runner_environment_stops_pytest(suite, monkeypatch, tmp_path):
+    # FIFOs the plugin cannot open: running the suite unmeasured would leave
+    # the runner with no benchmark and no reason, so pytest stops at once.
+    monkeypatch.setenv("MEMTALLY_CTL_FIFO", str(tmp_path / "missing" / "ctl"))
+    monkeypatch.setenv("MEMTALLY_ACK_FIFO", str(tmp_path / "missing" / "ack"))
+    result = suite.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [f"ERROR: memtally: cannot measure under the runner: cannot open the runner's ctl fifo {tmp_path}/missing/ctl: *"]
+    )
+    result.stdout.no_fnmatch_line("*passed*")

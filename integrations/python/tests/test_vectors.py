@@ -82,9 +82,39 @@ def test_encoder_refuses_what_decoders_reject(message):
 
 
 def test_encoder_accepts_largest_frame():
-    # 65536 bytes of payload, of which the map, the keys, "start" and the
-    # str16 header of the uri take 19.
-    uri = "u" * (protocol.MAX_FRAME_SIZE - 19)
-    frame = protocol.encode({"kind": "start", "uri": uri})
+    # 65536 bytes of payload, of which the map, the keys, "error" and the
+    # str16 header of the reason take 22. Only a reason can be that long.
+    reason = "r" * (protocol.MAX_FRAME_SIZE - 22)
+    frame = protocol.encode({"kind": "error", "reason": reason})
     assert len(frame) == 4 + protocol.MAX_FRAME_SIZE
-    assert protocol.read_message(_Stream(frame).read) == {"kind": "start", "uri": uri}
+    assert protocol.read_message(_Stream(frame).read) == {"kind": "error", "reason": reason}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"kind": "start", "uri": "é" * 2048},
+        {"kind": "marker", "name": "m" * 256, "timestamp": 1},
+        {"kind": "hello", "version": 1, "min_version": 1, "integration": "i" * 256, "integration_version": "v" * 256, "pid": 1},
+    ],
+)
+def test_encoder_accepts_strings_at_the_runner_limits(message):
+    assert protocol.read_message(_Stream(protocol.encode(message)).read) == message
+
+
+@pytest.mark.parametrize(
+    "message, error",
+    [
+        ({"kind": "start", "uri": "é" * 2048 + "x"}, "start.uri of 4097 bytes exceeds the limit of 4096 bytes"),
+        ({"kind": "js_heap", "uri": "u" * 4097, **dict.fromkeys(("gc_forced", "used_before", "used_after", "peak", "retained_after", "gc_count"), 0)},
+         "js_heap.uri of 4097 bytes exceeds the limit of 4096 bytes"),
+        ({"kind": "marker", "name": "m" * 257, "timestamp": 1}, "marker.name of 257 bytes exceeds the limit of 256 bytes"),
+        ({"kind": "hello", "version": 1, "min_version": 1, "integration": "i" * 257, "integration_version": "", "pid": 1},
+         "hello.integration of 257 bytes exceeds the limit of 256 bytes"),
+    ],
+)
+def test_encoder_refuses_strings_over_the_runner_limits(message, error):
+    # SPEC.md 6.7: the runner would reject them.
+    with pytest.raises(ProtocolError) as e:
+        protocol.encode(message)
+    assert e.value.category == "too_large" and e.value.detail == error

@@ -415,6 +415,10 @@ func (w *windows) Begin(uri string) error {
 	return nil
 }
 
+// InTree tells whether pid belongs to the command's process tree, the
+// only processes whose hello the server accepts.
+func (w *windows) InTree(pid int) bool { return w.tracer.InTree(pid) }
+
 func (w *windows) Pause() error  { return w.tracer.Pause() }
 func (w *windows) Resume() error { return w.tracer.Resume() }
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -34,6 +35,10 @@ var misbehaviours = map[string]string{
 	"truncated":          "write half a frame, then exit with status 1",
 	"stop-without-start": "send Stop before the first Start",
 	"nested-start":       "send a second Start inside the first benchmark",
+	"long-uri":           "send a Start whose uri is 5000 bytes long (before any benchmark)",
+	"markers":            "send 5000 markers",
+	"deaf":               "stop reading replies, queue 4000 pause/resume pairs and more benchmarks, then sleep for a minute",
+	"forge-hello":        "say hello naming pid 1 first (before any benchmark)",
 }
 
 // Main runs the fake harness with the process's arguments and returns its
@@ -103,6 +108,12 @@ func run(args []string, out io.Writer) error {
 		fmt.Fprintf(out, "%s: no runner; running as a plain harness\n", name)
 		return nil
 	}
+	if *misbehave == "forge-hello" {
+		forged := h.hello
+		forged.PID = 1
+		_, err := client.Dial(ctl, ack, forged)
+		h.report("hello as pid 1", err)
+	}
 	c, err := client.Dial(ctl, ack, h.hello)
 	var remote *client.RemoteError
 	if errors.As(err, &remote) {
@@ -131,6 +142,17 @@ func run(args []string, out io.Writer) error {
 		second.Stdout, second.Stderr = out, os.Stderr
 		if err := second.Run(); err != nil {
 			return fmt.Errorf("second client: %w", err)
+		}
+	}
+	if *misbehave == "long-uri" {
+		uri := fmt.Sprintf("%s::%s::long-", *file, *group)
+		uri += strings.Repeat("x", 5000-len(uri))
+		payload, err := msgpack.Marshal(map[string]string{"kind": "start", "uri": uri})
+		if err != nil {
+			return err
+		}
+		if err := h.rawRequest("long uri", frame(payload)); err != nil {
+			return err
 		}
 	}
 	for i := 1; i <= *count; i++ {
@@ -221,6 +243,25 @@ func (h *harness) misbehave(mode string) (closed bool, err error) {
 		return false, h.rawRequest("unknown message", frame(payload))
 	case "nested-start":
 		h.report("nested start", c.Start("fake/bench.go::group::nested"))
+	case "markers":
+		acked, refused := 0, map[string]int{}
+		for i := 0; i < 5000; i++ {
+			var remote *client.RemoteError
+			switch err := c.Marker("tick", uint64(i)); {
+			case err == nil:
+				acked++
+			case errors.As(err, &remote):
+				refused[remote.Reason]++
+			default:
+				return false, fmt.Errorf("marker %d: %w", i, err)
+			}
+		}
+		fmt.Fprintf(h.out, "%s: 5000 markers: %d acked\n", name, acked)
+		for reason, n := range refused {
+			fmt.Fprintf(h.out, "%s: 5000 markers: %d refused: %s\n", name, n, reason)
+		}
+	case "deaf":
+		return false, h.deaf()
 	case "die":
 		return false, exitCode(1)
 	case "truncated":
@@ -232,6 +273,34 @@ func (h *harness) misbehave(mode string) (closed bool, err error) {
 		return false, exitCode(1)
 	}
 	return false, nil
+}
+
+// deaf stops reading replies: it queues far more requests than the ack
+// FIFO has room for replies, then the rest of the benchmarks, and sleeps
+// for a minute without reading anything.
+func (h *harness) deaf() error {
+	var queued []byte
+	var err error
+	for i := 0; i < 4000 && err == nil; i++ {
+		queued, err = protocol.AppendFrame(queued, protocol.Pause{})
+		if err == nil {
+			queued, err = protocol.AppendFrame(queued, protocol.Resume{})
+		}
+	}
+	for _, m := range []protocol.Message{protocol.Stop{}, protocol.Start{URI: "fake/bench.go::group::queued"}, protocol.Stop{}} {
+		if err == nil {
+			queued, err = protocol.AppendFrame(queued, m)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.client.WriteRaw(queued); err != nil {
+		return fmt.Errorf("queue requests: %w", err)
+	}
+	fmt.Fprintf(h.out, "%s: queued %d bytes of requests; not reading replies\n", name, len(queued))
+	time.Sleep(time.Minute)
+	return errors.New("still running a minute later")
 }
 
 // rawRequest sends bytes the codec would never produce and prints the

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,7 +21,29 @@ type peer struct {
 	ack *os.File
 }
 
-func startServer(t *testing.T) (*Server, *peer, chan struct{}, chan struct{}, *strings.Builder) {
+// syncLog is the server's log, read by the test while the server writes.
+type syncLog struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func startServer(t *testing.T) (*Server, *peer, chan struct{}, chan struct{}, *syncLog) {
+	return startServerWith(t, nil)
+}
+
+func startServerWith(t *testing.T, tracker Tracker) (*Server, *peer, chan struct{}, chan struct{}, *syncLog) {
 	t.Helper()
 	t.Setenv("TMPDIR", t.TempDir())
 	fifos, err := fifo.Create()
@@ -37,8 +60,8 @@ func startServer(t *testing.T) (*Server, *peer, chan struct{}, chan struct{}, *s
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ctl.Close(); ack.Close() })
-	log := &strings.Builder{}
-	srv := New(fifos, "t", log, nil)
+	log := &syncLog{}
+	srv := New(fifos, "t", log, tracker)
 	commandDone := make(chan struct{})
 	served := make(chan struct{})
 	go func() {

@@ -8,8 +8,11 @@ import { join } from 'node:path';
 export const runner = process.env.MEMTALLY_RUNNER;
 assert.ok(runner && existsSync(runner), 'MEMTALLY_RUNNER must name the built runner');
 
-/** Runs command under `runner run`; returns its output, the results and the test log. */
-export function underRunner(command, { cwd, env = {} } = {}) {
+/**
+ * Runs command under `runner run`, which must exit with status; returns its
+ * output, the results and the test log.
+ */
+export function underRunner(command, { cwd, env = {}, status = 0 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'memtally-js-'));
   const log = join(dir, 'log');
   const out = join(dir, 'out');
@@ -18,7 +21,7 @@ export function underRunner(command, { cwd, env = {} } = {}) {
     env: { ...process.env, MEMTALLY_TEST_LOG: log, MEMTALLY_TEST_RESULTS: join(dir, 'records.json'), ...env },
     encoding: 'utf8',
   });
-  assert.equal(p.status, 0, `runner exited ${p.status}\n${p.stdout}\n${p.stderr}`);
+  assert.equal(p.status, status, `runner exited ${p.status}\n${p.stdout}\n${p.stderr}`);
   const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
   const records = existsSync(join(dir, 'records.json')) ? JSON.parse(readFileSync(join(dir, 'records.json'), 'utf8')) : null;
   return { ...p, results, events: readLog(log), records };

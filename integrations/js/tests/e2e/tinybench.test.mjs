@@ -96,6 +96,30 @@ describe('the preload under the runner, on unchanged scripts', () => {
   }
 });
 
+describe('a harness that cannot speak the protocol under the runner', () => {
+  it('fails with the reason when the reply watchdog thread cannot start, instead of running unmeasured', () => {
+    const cwd = projectWith('tinybench');
+    // Node's permission model refuses worker threads without --allow-worker.
+    const permission = '--experimental-permission --allow-fs-read=* --allow-fs-write=*';
+    const run = underRunner(['node', 'plain.mjs'], { cwd, env: { NODE_OPTIONS: `${permission} ${PRELOAD}` }, status: 1 });
+    assert.match(
+      run.stderr,
+      /Error: memtally: cannot measure under the runner: the reply watchdog thread cannot be created: Access to this API has been restricted/,
+    );
+    assert.doesNotMatch(run.stderr, /plain harness/);
+    assert.equal(count(run.events, 'body counted'), 0, 'a benchmark ran');
+    assert.deepEqual(
+      run.results.targets.map((t) => [t.status, t.exit_code, t.reason]),
+      [['failed', 1, 'exit status 1']],
+    );
+    // No benchmark of the script's: only the whole command, incomplete.
+    assert.deepEqual(
+      run.results.benchmarks.map((b) => [b.uri, b.status, b.reason]),
+      [['node', 'incomplete', 'exit status 1']],
+    );
+  });
+});
+
 describe('outside the runner', () => {
   for (const [pkg] of MAJORS) {
     it(`leaves ${pkg} benchmarking as usual, with the wrapper and the preload`, () => {

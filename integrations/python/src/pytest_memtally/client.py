@@ -23,7 +23,7 @@ from termios import FIONREAD
 from typing import Callable
 
 from . import protocol
-from .errors import ProtocolError
+from .errors import CannotMeasure, ProtocolError
 
 REPLY_TIMEOUT = 5.0  # seconds; SPEC.md 2.5 recommends it and asks for no less
 
@@ -94,8 +94,9 @@ class Client:
         """Connects to the runner named by the environment, or returns None.
 
         None, silently, when the environment names no FIFOs or nobody reads the
-        ctl FIFO (a stale environment); None with one warning when the FIFOs are
-        broken or the runner refuses the hello.
+        ctl FIFO (a stale environment); None with one warning when the runner
+        refuses the hello or is gone. Raises CannotMeasure when the FIFOs are
+        broken: pytest would otherwise run the benchmarks unmeasured.
         """
         env = os.environ if environ is None else environ
         ctl_path = env.get(protocol.ENV_CTL_FIFO, "")
@@ -105,15 +106,14 @@ class Client:
         try:
             ctl = _open_fifo(ctl_path, os.O_WRONLY)
         except OSError as e:
-            if e.errno != errno.ENXIO:
-                warn(f"cannot open the runner's ctl fifo {ctl_path}: {e.strerror}; running as plain pytest")
-            return None
+            if e.errno == errno.ENXIO:
+                return None
+            raise CannotMeasure(f"cannot open the runner's ctl fifo {ctl_path}: {e.strerror}") from e
         try:
             ack = _open_fifo(ack_path, os.O_RDONLY)
         except OSError as e:
             os.close(ctl)
-            warn(f"cannot open the runner's ack fifo {ack_path}: {e.strerror}; running as plain pytest")
-            return None
+            raise CannotMeasure(f"cannot open the runner's ack fifo {ack_path}: {e.strerror}") from e
         client = cls(ctl, ack, warn)
         hello = {
             "kind": "hello",

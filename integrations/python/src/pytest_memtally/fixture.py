@@ -13,6 +13,7 @@ from typing import Any, Callable
 import pytest
 
 from .client import Client
+from .state import client_of
 from .window import measure
 
 
@@ -82,6 +83,4 @@ class BenchmarkFixture:
 
 @pytest.fixture
 def benchmark(request: pytest.FixtureRequest) -> BenchmarkFixture:
-    from .plugin import client_of
-
     return BenchmarkFixture(request.node.nodeid, client_of(request.config))

@@ -24,13 +24,14 @@ import pytest
 
 from . import compat, fixture
 from .client import Client
+from .errors import CannotMeasure
 from .protocol import ENV_ACK_FIFO, ENV_CTL_FIFO
+from .state import client_key, client_of
 from .window import measure
 
 INTEGRATION = "pytest-memtally"
 FIXTURE_PLUGIN = "memtally-benchmark-fixture"
 
-_client_key = pytest.StashKey["Client | None"]()
 _own_fixture_key = pytest.StashKey[bool]()
 _own_options_key = pytest.StashKey[bool]()
 
@@ -57,10 +58,6 @@ def _warn(message: str) -> None:
     print(f"memtally: {message}", file=sys.__stderr__, flush=True)
 
 
-def client_of(config: pytest.Config) -> Client | None:
-    return config.stash.get(_client_key, None)
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser) -> Generator[None, None, None]:
     # By now every plugin from entry points, -p and the initial conftests is
@@ -76,7 +73,11 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     if _under_runner():
         from . import __version__
 
-        client = Client.from_env(INTEGRATION, __version__, _warn)
+        try:
+            client = Client.from_env(INTEGRATION, __version__, _warn)
+        except CannotMeasure as e:
+            # pytest reports it and exits with status 4, before any test runs.
+            raise pytest.UsageError(f"memtally: cannot measure under the runner: {e}") from e
     if client is not None:
         # Under the runner this plugin measures every benchmark: the others
         # would time them in loops (pytest-benchmark) or try to drive a
@@ -86,7 +87,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
             for plugin in plugins:
                 pm.unregister(plugin)
         providers = {}
-    early_config.stash[_client_key] = client
+    early_config.stash[client_key] = client
     early_config.stash[_own_fixture_key] = not providers
     early_config.stash[_own_options_key] = _PYTEST_BENCHMARK not in providers
     return result
@@ -120,7 +121,7 @@ def _single_process(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    client = config.stash.get(_client_key, None)
+    client = client_of(config)
     if client is not None:
         client.close()
 

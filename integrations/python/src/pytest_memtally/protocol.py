@@ -16,6 +16,17 @@ from .errors import ProtocolError
 VERSION = 1
 MIN_VERSION = 1
 MAX_FRAME_SIZE = 65536
+# The longest strings the runner keeps, in UTF-8 bytes (SPEC.md 6.7): encode
+# refuses longer ones rather than have the runner reject them.
+MAX_URI_SIZE = 4096
+MAX_NAME_SIZE = 256
+_MAX_STRING_SIZE = {
+    ("start", "uri"): MAX_URI_SIZE,
+    ("js_heap", "uri"): MAX_URI_SIZE,
+    ("marker", "name"): MAX_NAME_SIZE,
+    ("hello", "integration"): MAX_NAME_SIZE,
+    ("hello", "integration_version"): MAX_NAME_SIZE,
+}
 MODE_MEMORY = "memory"
 
 ENV_CTL_FIFO = "MEMTALLY_CTL_FIFO"
@@ -77,7 +88,8 @@ def encode(message: dict) -> bytes:
     """Returns the canonical frame of message, header included.
 
     It refuses what a decoder would reject: unknown kinds, missing or mistyped
-    fields, empty uri or name, strings that are not UTF-8, oversized payloads.
+    fields, empty uri or name, strings that are not UTF-8, oversized payloads; and
+    strings over the runner's limits (SPEC.md 6.7).
     """
     kind = message.get("kind")
     if kind not in FIELDS:
@@ -90,6 +102,11 @@ def encode(message: dict) -> bytes:
         payload = msgpack.packb(ordered, use_bin_type=True)
     except UnicodeEncodeError:
         raise ProtocolError("malformed", f"{kind}: a string is not valid UTF-8") from None
+    for name, _ in FIELDS[kind]:
+        limit = _MAX_STRING_SIZE.get((kind, name))
+        if limit is not None and len(ordered[name].encode()) > limit:
+            size = len(ordered[name].encode())
+            raise ProtocolError("too_large", f"{kind}.{name} of {size} bytes exceeds the limit of {limit} bytes")
     if len(payload) > MAX_FRAME_SIZE:
         raise ProtocolError("too_large", f"{kind}: payload of {len(payload)} bytes exceeds {MAX_FRAME_SIZE}")
     return len(payload).to_bytes(4, "little") + payload

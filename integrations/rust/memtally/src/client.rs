@@ -5,8 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::codec::{decode_payload, encode_frame, frame_length, MAX_FRAME_SIZE};
 use crate::error::{DecodeError, EncodeError};
-use crate::message::{Message, MIN_VERSION, MODE_MEMORY, VERSION};
-use crate::session::{ENV_ACK_FIFO, ENV_CTL_FIFO};
+use crate::message::{Message, ENV_ACK_FIFO, ENV_CTL_FIFO, MIN_VERSION, MODE_MEMORY, VERSION};
 use crate::transport::{self, TransferError};
 
 /// How long a client waits for each reply, as SPEC.md 2.5 recommends.

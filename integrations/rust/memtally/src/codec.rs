@@ -10,7 +10,7 @@ use rmp::encode;
 use rmp::Marker;
 
 use crate::error::{Category, DecodeError, EncodeError};
-use crate::message::Message;
+use crate::message::{Message, MAX_NAME_SIZE, MAX_URI_SIZE};
 
 /// The largest payload a frame may carry, header excluded.
 pub const MAX_FRAME_SIZE: usize = 65536;
@@ -29,6 +29,7 @@ pub fn encode_frame(msg: &Message<'_>, out: &mut Vec<u8>) -> Result<(), EncodeEr
         Message::Marker { name: "", .. } => return Err(EncodeError::EmptyName),
         _ => {}
     }
+    check_limits(msg)?;
     let begin = out.len();
     out.extend_from_slice(&[0; HEADER]);
     write_payload(msg, out);
@@ -38,6 +39,38 @@ pub fn encode_frame(msg: &Message<'_>, out: &mut Vec<u8>) -> Result<(), EncodeEr
         return Err(EncodeError::TooLarge);
     }
     out[begin..begin + HEADER].copy_from_slice(&(len as u32).to_le_bytes());
+    Ok(())
+}
+
+/// Refuses the strings the runner would reject for their length.
+fn check_limits(msg: &Message<'_>) -> Result<(), EncodeError> {
+    let strings: &[(&'static str, &str, usize)] = match msg {
+        Message::Start { uri } => &[("start.uri", uri, MAX_URI_SIZE)],
+        Message::JsHeap { uri, .. } => &[("js_heap.uri", uri, MAX_URI_SIZE)],
+        Message::Marker { name, .. } => &[("marker.name", name, MAX_NAME_SIZE)],
+        Message::Hello {
+            integration,
+            integration_version,
+            ..
+        } => &[
+            ("hello.integration", integration, MAX_NAME_SIZE),
+            (
+                "hello.integration_version",
+                integration_version,
+                MAX_NAME_SIZE,
+            ),
+        ],
+        _ => &[],
+    };
+    for &(field, value, limit) in strings {
+        if value.len() > limit {
+            return Err(EncodeError::OverLimit {
+                field,
+                len: value.len(),
+                limit,
+            });
+        }
+    }
     Ok(())
 }
 

@@ -59,14 +59,27 @@ pub enum EncodeError {
     EmptyUri,
     EmptyName,
     TooLarge,
+    /// A string the runner would reject for its length (SPEC.md 6.7).
+    OverLimit {
+        field: &'static str,
+        len: usize,
+        limit: usize,
+    },
 }
 
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let EncodeError::OverLimit { field, len, limit } = self {
+            return write!(
+                f,
+                "encode: {field} of {len} bytes exceeds the limit of {limit} bytes"
+            );
+        }
         f.write_str(match self {
             EncodeError::EmptyUri => "encode start: empty uri",
             EncodeError::EmptyName => "encode marker: empty name",
             EncodeError::TooLarge => "encode: payload larger than 65536 bytes",
+            EncodeError::OverLimit { .. } => unreachable!(),
         })
     }
 }

@@ -22,6 +22,9 @@ mod uri;
 pub use client::{Client, ClientError};
 pub use codec::{decode_payload, encode_frame, frame_length, read_message, MAX_FRAME_SIZE};
 pub use error::{Category, DecodeError, EncodeError};
-pub use message::{Message, MIN_VERSION, MODE_MEMORY, VERSION};
-pub use session::{session, under_runner, Harness, ENV_ACK_FIFO, ENV_CTL_FIFO, ENV_MODE};
+pub use message::{
+    Message, ENV_ACK_FIFO, ENV_CTL_FIFO, ENV_MODE, MAX_NAME_SIZE, MAX_URI_SIZE, MIN_VERSION,
+    MODE_MEMORY, VERSION,
+};
+pub use session::{session, under_runner, Harness};
 pub use uri::package_relative;

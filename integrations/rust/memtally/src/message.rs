@@ -5,6 +5,19 @@ pub const MIN_VERSION: u32 = 1;
 /// The only measurement mode of version 1.
 pub const MODE_MEMORY: &str = "memory";
 
+/// Names the ctl FIFO (client to runner).
+pub const ENV_CTL_FIFO: &str = "MEMTALLY_CTL_FIFO";
+/// Names the ack FIFO (runner to client).
+pub const ENV_ACK_FIFO: &str = "MEMTALLY_ACK_FIFO";
+/// The measurement mode the runner asks for.
+pub const ENV_MODE: &str = "MEMTALLY_MODE";
+
+/// The longest `uri` the runner keeps, in bytes (SPEC.md 6.7).
+pub const MAX_URI_SIZE: usize = 4096;
+/// The longest `marker.name`, `hello.integration` and
+/// `hello.integration_version` the runner keeps, in bytes (SPEC.md 6.7).
+pub const MAX_NAME_SIZE: usize = 256;
+
 /// One protocol message (SPEC.md section 5). Strings borrow from the buffer
 /// they were decoded from, so decoding a reply allocates nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

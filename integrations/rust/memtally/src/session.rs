@@ -2,14 +2,8 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use crate::client::Client;
-
-/// Names the ctl FIFO (client to runner).
-pub const ENV_CTL_FIFO: &str = "MEMTALLY_CTL_FIFO";
-/// Names the ack FIFO (runner to client).
-pub const ENV_ACK_FIFO: &str = "MEMTALLY_ACK_FIFO";
-/// The measurement mode the runner asks for.
-pub const ENV_MODE: &str = "MEMTALLY_MODE";
+use crate::client::{Client, ClientError};
+use crate::message::{ENV_ACK_FIFO, ENV_CTL_FIFO};
 
 /// Reports whether the environment names a runner's FIFOs (SPEC.md 2.1). It
 /// reads two variables and touches nothing else.
@@ -22,9 +16,15 @@ static SESSION: OnceLock<Option<Mutex<Client>>> = OnceLock::new();
 
 /// Returns the process's session with the runner, connecting on the first
 /// call as `integration` at `version`. It is `None` outside the runner, and
-/// when connecting failed (after one warning on stderr); the caller then
-/// behaves as the plain harness. Later calls return the first call's answer,
-/// whatever they pass.
+/// when the runner refused the hello or is gone (after one warning on
+/// stderr); the caller then behaves as the plain harness. Later calls return
+/// the first call's answer, whatever they pass.
+///
+/// # Panics
+///
+/// When the FIFOs the environment names cannot be opened (SPEC.md 2.3): the
+/// benchmarks would otherwise run unmeasured, and the runner record nothing
+/// for them without saying why. Every call panics again.
 pub fn session(integration: &str, version: &str) -> Option<&'static Mutex<Client>> {
     SESSION
         .get_or_init(|| {
@@ -33,6 +33,9 @@ pub fn session(integration: &str, version: &str) -> Option<&'static Mutex<Client
             }
             match Client::from_env(integration, version) {
                 Ok(client) => Some(Mutex::new(client)),
+                Err(err @ ClientError::Open { .. }) => {
+                    panic!("memtally: cannot measure under the runner: {err}")
+                }
                 Err(err) => {
                     if !err.is_no_runner() {
                         eprintln!("memtally: {err}; running as the plain harness");
@@ -80,9 +83,9 @@ impl Harness {
     }
 }
 
-fn warn(err: &crate::ClientError) {
+fn warn(err: &ClientError) {
     // The failure that closed the connection was reported already.
-    if !matches!(err, crate::ClientError::Closed) {
+    if !matches!(err, ClientError::Closed) {
         eprintln!("memtally: {err}");
     }
 }

@@ -3,7 +3,7 @@
 use std::io::Cursor;
 use std::path::PathBuf;
 
-use memtally::{encode_frame, read_message, Message, MAX_FRAME_SIZE};
+use memtally::{encode_frame, read_message, Message, MAX_FRAME_SIZE, MAX_NAME_SIZE, MAX_URI_SIZE};
 use serde_json::{json, Value};
 
 fn vectors() -> Value {
@@ -169,6 +169,40 @@ fn encoder_refuses_what_decoders_reject() {
     )
     .is_err());
     let long = "x".repeat(MAX_FRAME_SIZE);
-    assert!(encode_frame(&Message::Start { uri: &long }, &mut out).is_err());
+    assert!(encode_frame(&Message::Error { reason: &long }, &mut out).is_err());
     assert!(out.is_empty(), "a refused message leaves nothing behind");
+}
+
+#[test]
+fn encoder_refuses_strings_over_the_runner_limits() {
+    let mut out = Vec::new();
+    let at_limit = "é".repeat(MAX_URI_SIZE / 2);
+    assert!(encode_frame(&Message::Start { uri: &at_limit }, &mut out).is_ok());
+    out.clear();
+    let over = format!("{at_limit}x");
+    let err = encode_frame(&Message::Start { uri: &over }, &mut out).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "encode: start.uri of 4097 bytes exceeds the limit of 4096 bytes"
+    );
+    let name = "m".repeat(MAX_NAME_SIZE + 1);
+    assert!(encode_frame(
+        &Message::Marker {
+            name: &name,
+            timestamp: 1
+        },
+        &mut out
+    )
+    .is_err());
+    let hello = |integration, integration_version| Message::Hello {
+        version: 1,
+        min_version: 1,
+        integration,
+        integration_version,
+        pid: 1,
+    };
+    assert!(encode_frame(&hello(&name, ""), &mut out).is_err());
+    assert!(encode_frame(&hello("", &name), &mut out).is_err());
+    assert!(out.is_empty(), "a refused message leaves nothing behind");
+    assert!(encode_frame(&hello(&name[1..], &name[1..]), &mut out).is_ok());
 }

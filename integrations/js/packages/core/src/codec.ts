@@ -5,6 +5,7 @@ import {
   FIELDS,
   isKind,
   MAX_FRAME_SIZE,
+  MAX_STRING_SIZE,
   type Message,
   NON_EMPTY,
   ProtocolError,
@@ -40,7 +41,7 @@ function canonicalInt(value: unknown, max: bigint, field: string): number | bigi
  * Encodes m as its canonical payload (SPEC.md 4.3), refusing what a decoder
  * would reject: empty uri or name, strings that are not well-formed UTF-16
  * (and so cannot become valid UTF-8), integers out of range, and payloads
- * over MAX_FRAME_SIZE.
+ * over MAX_FRAME_SIZE; and strings over the runner's limits (SPEC.md 6.7).
  */
 export function encodePayload(m: Message): Uint8Array {
   if (!isKind(m.kind)) throw new ProtocolError('unknown_kind', `unknown kind ${JSON.stringify(m.kind)}`);
@@ -54,6 +55,10 @@ export function encodePayload(m: Message): Uint8Array {
       if (typeof value !== 'string') throw refuse(`${field} must be a string`);
       if (!value.isWellFormed()) throw refuse(`${field} has a lone surrogate, which is not valid UTF-8`);
       if (value === '' && NON_EMPTY.has(field)) throw refuse(`${field} must not be empty`);
+      const max = MAX_STRING_SIZE.get(field);
+      if (max !== undefined && Buffer.byteLength(value) > max) {
+        throw new ProtocolError('too_large', `${field} of ${Buffer.byteLength(value)} bytes exceeds the limit of ${max} bytes`);
+      }
       out[name] = value;
     } else {
       out[name] = canonicalInt(value, type === 'uint32' ? BigInt(UINT32_MAX) : UINT64_MAX, field);

@@ -105,6 +105,20 @@ export const FIELDS: { readonly [K in Kind]: ReadonlyArray<readonly [string, Fie
   ],
 };
 
+/**
+ * The longest strings the runner keeps, in UTF-8 bytes (SPEC.md 6.7): an
+ * encoder refuses longer ones rather than have the runner reject them.
+ */
+export const MAX_URI_SIZE = 4096;
+export const MAX_NAME_SIZE = 256;
+export const MAX_STRING_SIZE: ReadonlyMap<string, number> = new Map([
+  ['start.uri', MAX_URI_SIZE],
+  ['js_heap.uri', MAX_URI_SIZE],
+  ['marker.name', MAX_NAME_SIZE],
+  ['hello.integration', MAX_NAME_SIZE],
+  ['hello.integration_version', MAX_NAME_SIZE],
+]);
+
 /** Fields that must not be empty strings. */
 export const NON_EMPTY: ReadonlySet<string> = new Set(['start.uri', 'marker.name', 'js_heap.uri']);
 

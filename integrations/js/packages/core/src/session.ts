@@ -4,7 +4,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 import { encodeFrame } from './codec.js';
-import { Client, RemoteError } from './client.js';
+import { Client, RemoteError, RunnerGoneError } from './client.js';
 import { NoRunnerError } from './fifo.js';
 import { HeapProbe, type JsHeap, usedHeap } from './heap.js';
 import { ENV_ACK_FIFO, ENV_CTL_FIFO } from './protocol.js';
@@ -29,6 +29,9 @@ function noop(): void {}
 
 interface Slot {
   session: Session | null;
+  // Why the integration cannot measure under the runner, given again to
+  // every caller: none may fall back to the plain harness.
+  error?: Error;
 }
 
 /** True when the environment names both FIFOs (SPEC.md 2.1). Reads two variables, nothing else. */
@@ -170,11 +173,16 @@ export class Session {
 /**
  * The process's session with the runner, connecting on first use, or null
  * outside the runner. Outside the runner it costs two environment reads.
+ * Under the runner it throws, every time it is called, when the integration
+ * cannot speak the protocol as designed (the FIFOs cannot be opened, the
+ * reply watchdog cannot start): the harness must fail rather than run its
+ * benchmarks unmeasured.
  */
 export function session(integration: string, integrationVersion: string): Session | null {
   if (!underRunner()) return null;
   const g = globalThis as unknown as Record<symbol, Slot | undefined>;
   const slot = g[KEY];
+  if (slot?.error) throw slot.error;
   if (slot) return slot.session;
   let s: Session | null = null;
   try {
@@ -194,8 +202,19 @@ export function session(integration: string, integrationVersion: string): Sessio
     // vitest runner, the tinybench preload) covers the benchmark files.
     setFlagsFromString('--no-lazy');
   } catch (err) {
-    // A stale environment with nobody listening is quiet (SPEC.md 2.3).
-    if (!(err instanceof NoRunnerError)) warn(`memtally: ${(err as Error).message}`);
+    if (err instanceof NoRunnerError) {
+      // A stale environment with nobody listening is quiet (SPEC.md 2.3).
+    } else if (err instanceof RemoteError || err instanceof RunnerGoneError) {
+      // The runner refused the hello or went away: it knows, and says so.
+      warn(`memtally: ${(err as Error).message}`);
+    } else {
+      // Broken FIFOs or no watchdog: running the benchmarks unmeasured
+      // would change what the numbers mean without anyone noticing
+      // (SPEC.md 2.3), so the harness stops here.
+      const error = new Error(`memtally: cannot measure under the runner: ${(err as Error).message}`, { cause: err });
+      g[KEY] = { session: null, error };
+      throw error;
+    }
   }
   g[KEY] = { session: s };
   return s;

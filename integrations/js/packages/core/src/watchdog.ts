@@ -15,6 +15,9 @@
 // worker is not woken by start's ack nor by stop, which it times from that
 // same sleep, and wakes again after stop's ack, once tracking has ended.
 // Only a body longer than the timeout sees the worker wake in its window.
+//
+// Without the worker the client could not time out, so a worker that cannot
+// start is an error the caller must not paper over (see session.ts).
 import { Worker } from 'node:worker_threads';
 
 const ARMED = 0; // sequence number of the latest request sent
@@ -28,6 +31,13 @@ const STOPPED = -1;
 // How long the client waits for the worker to take up a start request
 // before sending it anyway.
 const HANDOVER_MS = 100;
+
+// How long the worker may take to start. Its start-up is a new V8 isolate
+// and a Node bootstrap, tens of thousands of allocations, each of which
+// traps into the runner's probes; on a loaded machine that took longer than
+// the 5 s reply timeout it used to share. A worker that has not started in
+// a minute is broken, not slow.
+export const STARTUP_MS = 60_000;
 
 // Runs as a CommonJS script in the worker (eval), so both builds share it.
 const WORKER_SOURCE = `
@@ -62,20 +72,33 @@ Atomics.notify(state, ${READY});
 while (step(state, armedAt));
 `;
 
+/** The watchdog thread, without which replies cannot time out, is not running. */
+export class WatchdogError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WatchdogError';
+  }
+}
+
 export class Watchdog {
   private readonly state = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
   private readonly armedAt = new Float64Array(new SharedArrayBuffer(8));
   private readonly worker: Worker;
   private seq = 0;
 
-  constructor(ackPath: string, timeoutMs: number, frame: Uint8Array) {
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { state: this.state, armedAt: this.armedAt, ackPath, timeoutMs, frame },
-      // Not the process's flags: --input-type=module, say, would make the
-      // script an ES module, where require does not exist.
-      execArgv: [],
-    });
+  constructor(ackPath: string, timeoutMs: number, frame: Uint8Array, startupMs = STARTUP_MS) {
+    try {
+      this.worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { state: this.state, armedAt: this.armedAt, ackPath, timeoutMs, frame },
+        // Not the process's flags: --input-type=module, say, would make the
+        // script an ES module, where require does not exist.
+        execArgv: [],
+      });
+    } catch (err) {
+      // Node's permission model without --allow-worker, for one.
+      throw new WatchdogError(`the reply watchdog thread cannot be created: ${(err as Error).message}`);
+    }
     this.worker.on('error', (err) => {
       process.emitWarning(`memtally: reply watchdog failed: ${err.message}`, { code: 'MEMTALLY' });
     });
@@ -83,9 +106,9 @@ export class Watchdog {
     this.worker.unref();
     // A worker's start-up allocates a lot; it must be over before the first
     // window. Threads start without the event loop, so blocking is fine.
-    if (Atomics.wait(this.state, READY, 0, timeoutMs) === 'timed-out') {
+    if (Atomics.wait(this.state, READY, 0, startupMs) === 'timed-out') {
       void this.worker.terminate();
-      throw new Error('the reply watchdog thread did not start');
+      throw new WatchdogError(`the reply watchdog thread did not start within ${startupMs} ms`);
     }
   }
 

@@ -1,6 +1,7 @@
 // The client against a fake runner in this process: quiet without a runner,
 // and "runner gone" on a missing reply (the watchdog's timeout) or on end
-// of file, after which the body still runs once, unmeasured.
+// of file, after which the body still runs once, unmeasured; and a failure
+// of the harness when it cannot speak the protocol as designed.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, read, writeSync } from 'node:fs';
@@ -31,8 +32,8 @@ function fifos() {
   return { ctl, ack };
 }
 
-function child(env) {
-  const p = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
+function child(env, nodeArgs = []) {
+  const p = spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', CHILD], {
     env: { ...process.env, MEMTALLY_CTL_FIFO: '', MEMTALLY_ACK_FIFO: '', ...env },
   });
   let stdout = '';
@@ -89,10 +90,40 @@ describe('client', () => {
     assert.equal(r.stderr, '');
   });
 
-  it('warns once and carries on when the FIFOs do not exist', async () => {
+  it('fails, naming the path, when the FIFOs do not exist, rather than run unmeasured', async () => {
     const r = await child({ MEMTALLY_CTL_FIFO: '/nonexistent/ctl', MEMTALLY_ACK_FIFO: '/nonexistent/ack' });
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /\/nonexistent\/ctl/);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /Error: memtally: cannot measure under the runner: open ctl FIFO \/nonexistent\/ctl: ENOENT/);
+  });
+
+  it('fails when the reply watchdog thread cannot start, rather than run unmeasured', async () => {
+    const paths = fifos();
+    const fds = fakeRunner(paths);
+    // Node's permission model refuses worker threads without --allow-worker.
+    const flags = ['--experimental-permission', '--allow-fs-read=*', '--allow-fs-write=*'];
+    const result = child({ MEMTALLY_CTL_FIFO: paths.ctl, MEMTALLY_ACK_FIFO: paths.ack }, flags);
+    const hello = await request(fds.ctl);
+    assert.equal(hello.kind, 'hello');
+    writeSync(fds.ack, encodeFrame({ kind: 'welcome', version: 1, mode: 'memory' }));
+    const r = await result;
+    closeSync(fds.ctl);
+    closeSync(fds.ack);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(
+      r.stderr,
+      /Error: memtally: cannot measure under the runner: the reply watchdog thread cannot be created: Access to this API has been restricted/,
+    );
+    assert.doesNotMatch(r.stderr, /plain harness/);
+  });
+
+  it('gives up on a watchdog thread that does not start in time', async () => {
+    const { Watchdog, WatchdogError } = await import('../dist/esm/watchdog.js');
+    assert.throws(
+      () => new Watchdog('/nonexistent/ack', 5000, new Uint8Array(0), 0),
+      (err) => err instanceof WatchdogError && err.message === 'the reply watchdog thread did not start within 0 ms',
+    );
   });
 
   it('gives up on a reply after the 5 s timeout, and still runs the body once', async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { encodeFrame, MAX_FRAME_SIZE, ProtocolError, readFrame } from '../dist/esm/index.js';
+import { encodeFrame, MAX_FRAME_SIZE, MAX_NAME_SIZE, MAX_URI_SIZE, ProtocolError, readFrame } from '../dist/esm/index.js';
 
 const refused = (category) => (err) => err instanceof ProtocolError && err.category === category;
 
@@ -25,7 +25,20 @@ describe('encodeFrame', () => {
   });
 
   it('refuses a payload over the maximum frame size', () => {
-    assert.throws(() => encodeFrame({ kind: 'start', uri: 'x'.repeat(MAX_FRAME_SIZE) }), refused('too_large'));
+    assert.throws(() => encodeFrame({ kind: 'error', reason: 'x'.repeat(MAX_FRAME_SIZE) }), refused('too_large'));
+  });
+
+  it('refuses strings over the runner limits, counted in UTF-8 bytes (SPEC.md 6.7)', () => {
+    const atLimit = 'é'.repeat(MAX_URI_SIZE / 2);
+    assert.doesNotThrow(() => encodeFrame({ kind: 'start', uri: atLimit }));
+    assert.throws(() => encodeFrame({ kind: 'start', uri: atLimit + 'x' }), (err) =>
+      refused('too_large')(err) && err.message.endsWith('start.uri of 4097 bytes exceeds the limit of 4096 bytes'));
+    assert.throws(() => encodeFrame({ kind: 'js_heap', uri: atLimit + 'x', gc_forced: 0, used_before: 0, used_after: 0, peak: 0, retained_after: 0, gc_count: 0 }), refused('too_large'));
+    assert.doesNotThrow(() => encodeFrame({ kind: 'marker', name: 'm'.repeat(MAX_NAME_SIZE), timestamp: 1n }));
+    assert.throws(() => encodeFrame({ kind: 'marker', name: 'm'.repeat(MAX_NAME_SIZE + 1), timestamp: 1n }), refused('too_large'));
+    const hello = { kind: 'hello', version: 1, min_version: 1, integration: 'x', integration_version: '1', pid: 1 };
+    assert.throws(() => encodeFrame({ ...hello, integration: 'i'.repeat(MAX_NAME_SIZE + 1) }), refused('too_large'));
+    assert.throws(() => encodeFrame({ ...hello, integration_version: 'v'.repeat(MAX_NAME_SIZE + 1) }), refused('too_large'));
   });
 
   it('round-trips a marker with a process.hrtime.bigint() timestamp', () => {
