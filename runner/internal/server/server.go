@@ -65,6 +65,7 @@ type Server struct {
 	lastStopped int
 	benchmarks  []results.Benchmark
 	clients     []results.Integration
+	recorded    func(index int, b results.Benchmark)
 
 	chunks  chan []byte
 	exits   chan *session // sessions whose client process ended
@@ -149,6 +150,12 @@ func (s *Server) ctlEmpty() bool {
 	})
 	return err != nil || unread == 0
 }
+
+// OnRecord makes the server call f with every window it records, and again
+// when a later message completes it, before the client hears that the
+// window stopped; index is its position in Benchmarks. Call it before
+// Serve.
+func (s *Server) OnRecord(f func(index int, b results.Benchmark)) { s.recorded = f }
 
 // Benchmarks returns the windows recorded, in the order they opened.
 func (s *Server) Benchmarks() []results.Benchmark { return s.benchmarks }
@@ -379,6 +386,7 @@ func (s *Server) jsHeap(m protocol.JSHeap) {
 		return
 	}
 	s.benchmarks[s.lastStopped].JSHeap = results.FromJSHeap(m)
+	s.record(s.lastStopped)
 	s.lastStopped = -1
 	s.reply(protocol.Ack{})
 }
@@ -399,6 +407,13 @@ func (s *Server) closeWindow() {
 	s.benchmarks = append(s.benchmarks, *s.open)
 	s.open = nil
 	s.paused = false
+	s.record(len(s.benchmarks) - 1)
+}
+
+func (s *Server) record(index int) {
+	if s.recorded != nil {
+		s.recorded(index, s.benchmarks[index])
+	}
 }
 
 // protocolError answers a request the runner could not decode.
