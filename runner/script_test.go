@@ -83,6 +83,7 @@ func TestScripts(t *testing.T) {
 			"unprivileged": cmdUnprivileged,
 			"matchdhat":    cmdMatchDHAT,
 			"validjson":    cmdValidJSON,
+			"killrunner":   cmdKillRunner,
 		},
 	})
 }
@@ -240,7 +241,11 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 		if run.SchemaVersion != results.SchemaVersion {
 			ts.Fatalf("%s: schema_version %d", path, run.SchemaVersion)
 		}
-		fmt.Fprintf(ts.Stdout(), "run complete=%v\n", run.Complete)
+		fmt.Fprintf(ts.Stdout(), "run complete=%v", run.Complete)
+		if run.Reason != "" {
+			fmt.Fprintf(ts.Stdout(), " reason=%q", run.Reason)
+		}
+		fmt.Fprintln(ts.Stdout())
 		for _, t := range run.Targets {
 			fmt.Fprintf(ts.Stdout(), "target %s kind=%s status=%s exit=%d", t.Name, t.Kind, t.Status, t.ExitCode)
 			if t.Reason != "" {

@@ -1,0 +1,143 @@
+package runner_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
+)
+
+// cmdKillRunner SIGKILLs the one background runner of the script and
+// requires what a dead runner promises of the processes it started (its
+// command's tree and its supervisor, as found in /proc just before the
+// kill, and every process they fork afterwards): within STOPPED none is
+// stopped (state T), and within GONE none is alive (a zombie is dead).
+//
+// usage: killrunner STOPPED GONE
+func cmdKillRunner(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: killrunner STOPPED GONE")
+	}
+	stoppedBy, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	goneBy, err := time.ParseDuration(args[1])
+	ts.Check(err)
+	var runner int
+	for _, cmd := range ts.BackgroundCmds() {
+		if filepath.Base(cmd.Args[0]) == "runner" && cmd.ProcessState == nil {
+			if runner != 0 {
+				ts.Fatalf("more than one runner in the background")
+			}
+			runner = cmd.Process.Pid
+		}
+	}
+	if runner == 0 {
+		ts.Fatalf("no runner in the background")
+	}
+
+	procs := readProcs()
+	tree := map[int]proc{}
+	for _, p := range descendants(procs, runner) {
+		tree[p.pid] = p
+	}
+	if len(tree) == 0 {
+		ts.Fatalf("the runner has no child processes")
+	}
+	ts.Check(unix.Kill(runner, unix.SIGKILL))
+	killed := time.Now()
+	fmt.Fprintf(ts.Stdout(), "killed the runner with %d processes below it\n", len(tree)/100*100)
+
+	var noneStopped, noneAlive time.Duration = -1, -1
+	for time.Since(killed) < goneBy+time.Second {
+		since := time.Since(killed)
+		procs := readProcs()
+		// Whatever the tree forks counts too.
+		for _, p := range procs {
+			if _, ok := tree[p.ppid]; ok {
+				if _, known := tree[p.pid]; !known {
+					tree[p.pid] = p
+				}
+			}
+		}
+		stopped, alive := 0, 0
+		for pid, was := range tree {
+			now, ok := procs[pid]
+			if !ok || now.start != was.start || now.state == 'Z' || now.state == 'X' {
+				continue
+			}
+			alive++
+			if now.state == 'T' || now.state == 't' {
+				stopped++
+			}
+		}
+		if stopped == 0 && noneStopped < 0 {
+			noneStopped = since
+		}
+		if stopped > 0 {
+			noneStopped = -1
+		}
+		if alive == 0 {
+			noneAlive = since
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ts.Logf("after the kill: none stopped after %v, none alive after %v (of %d processes)", noneStopped, noneAlive, len(tree))
+	if noneStopped < 0 || noneStopped > stoppedBy {
+		ts.Fatalf("processes of the tree were still stopped %v after the kill", stoppedBy)
+	}
+	if noneAlive < 0 || noneAlive > goneBy {
+		ts.Fatalf("processes of the tree were still alive %v after the kill", goneBy)
+	}
+}
+
+type proc struct {
+	pid, ppid int
+	state     byte
+	start     string
+}
+
+func readProcs() map[int]proc {
+	out := map[int]proc{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(data, ')')
+		f := strings.Fields(string(data[i+1:]))
+		if len(f) < 20 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		out[pid] = proc{pid: pid, ppid: ppid, state: f[0][0], start: f[19]}
+	}
+	return out
+}
+
+func descendants(procs map[int]proc, root int) []proc {
+	children := map[int][]int{}
+	for _, p := range procs {
+		children[p.ppid] = append(children[p.ppid], p.pid)
+	}
+	var out []proc
+	queue := children[root]
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		out = append(out, procs[pid])
+		queue = append(queue, children[pid]...)
+	}
+	return out
+}
