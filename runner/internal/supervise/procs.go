@@ -101,12 +101,22 @@ func killTree(pgid int, startTime string, timeout time.Duration) error {
 		if err != nil {
 			return err
 		}
-		alive := 0
+		// Members found earlier count until they are gone, though a
+		// dead parent no longer leads the walk to them.
 		for _, m := range ms {
-			if st, err := readStat(m.pid); err == nil && st.state != 'Z' && st.state != 'X' {
-				alive++
-				_ = unix.Kill(m.pid, unix.SIGKILL)
+			if _, ok := found[m.pid]; !ok {
+				found[m.pid] = m
 			}
+		}
+		alive := 0
+		for pid, m := range found {
+			st, err := readStat(pid)
+			if err != nil || st.startTime != m.startTime || st.state == 'Z' || st.state == 'X' {
+				delete(found, pid)
+				continue
+			}
+			alive++
+			_ = unix.Kill(pid, unix.SIGKILL)
 		}
 		if alive == 0 {
 			return nil
