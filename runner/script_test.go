@@ -19,6 +19,7 @@ import (
 	"memtally.dev/runner/internal/capture"
 	"memtally.dev/runner/internal/cli"
 	"memtally.dev/runner/internal/fakeharness"
+	"memtally.dev/runner/internal/journal"
 	"memtally.dev/runner/internal/results"
 	"memtally.dev/runner/internal/resultschema"
 	"memtally.dev/runner/internal/testutil"
@@ -205,7 +206,7 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdShowResults prints every results.json under the given paths in a
 // stable form (times and pids vary between runs), after checking what
-// every results file must satisfy. -memory adds each window's numbers.
+// every results file must satisfy, and that no journal was left beside it. -memory adds each window's numbers.
 //
 // usage: showresults [-memory] PATH...
 func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
@@ -236,6 +237,10 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	for _, path := range files {
 		ts.Check(resultschema.ValidateFile(path))
+		// A journal outlives its run only when nothing folded it.
+		if _, err := os.Stat(filepath.Join(filepath.Dir(path), journal.FileName)); err == nil {
+			ts.Fatalf("%s: a journal was left beside it", path)
+		}
 		run, err := results.Read(path)
 		ts.Check(err)
 		if run.SchemaVersion != results.SchemaVersion {
