@@ -172,6 +172,15 @@ func (w *watcher) runnerGone() bool {
 // its held processes are frozen until then.
 func (w *watcher) cleanUp() error {
 	var errs []error
+	// A command started but not yet reported, when the runner died in
+	// between, is still the runner's child: until the slow end of its
+	// exit, a dead process keeps its children. Any child but this
+	// watcher is a command.
+	for _, child := range w.commands() {
+		if w.tree == nil || child.pid != w.tree.PGID {
+			errs = append(errs, killTree(child.pid, child.startTime, killTimeout))
+		}
+	}
 	if t := w.tree; t != nil {
 		if t.Cgroup != "" {
 			errs = append(errs, cgroup.Open(t.Cgroup).Remove(killTimeout))
@@ -193,4 +202,26 @@ func (w *watcher) cleanUp() error {
 		return fmt.Errorf("supervisor: clean up after the runner: %w", err)
 	}
 	return nil
+}
+
+// commands lists the runner's children that lead a process group of their
+// own, as the runner starts every command, other than this watcher.
+func (w *watcher) commands() []member {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	self := os.Getpid()
+	var out []member
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		st, err := readStat(pid)
+		if err == nil && st.ppid == w.pid && st.pgid == pid {
+			out = append(out, member{pid: pid, startTime: st.startTime})
+		}
+	}
+	return out
 }
