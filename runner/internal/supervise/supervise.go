@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -51,10 +52,17 @@ func Start(argv0, resultsDir string, stderr *os.File) (*Supervisor, error) {
 		return nil, fmt.Errorf("start supervisor: %w", err)
 	}
 	defer r.Close()
+	ready, readyW, err := os.Pipe()
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("start supervisor: %w", err)
+	}
+	defer ready.Close()
 	cmd := &exec.Cmd{
-		Path:  "/proc/self/exe",
-		Args:  []string{argv0, Subcommand, strconv.Itoa(os.Getpid())},
-		Stdin: r,
+		Path:   "/proc/self/exe",
+		Args:   []string{argv0, Subcommand, strconv.Itoa(os.Getpid())},
+		Stdin:  r,
+		Stdout: readyW,
 		// A session of its own: a signal to the runner's process group
 		// or terminal does not reach the watcher.
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
@@ -62,11 +70,18 @@ func Start(argv0, resultsDir string, stderr *os.File) (*Supervisor, error) {
 	if stderr != nil {
 		cmd.Stderr = stderr
 	}
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	readyW.Close()
+	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("start supervisor: %w", err)
 	}
 	s := &Supervisor{cmd: cmd, w: w, enc: json.NewEncoder(w)}
+	// No command may start before the watcher watches.
+	if _, err := io.ReadFull(ready, make([]byte, 1)); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("start supervisor: it exited before it was ready")
+	}
 	if err := s.send(message{ResultsDir: resultsDir}); err != nil {
 		s.Close()
 		return nil, err

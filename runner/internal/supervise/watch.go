@@ -48,6 +48,11 @@ func Main(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer unix.Close(w.pidfd)
+	// Tell Start that the runner is watched; stdout is for nothing else.
+	if _, err := os.Stdout.Write([]byte{'\n'}); err != nil {
+		return fmt.Errorf("supervise: signal ready: %w", err)
+	}
+	os.Stdout.Close()
 	if err := unix.SetNonblock(0, true); err != nil {
 		return fmt.Errorf("supervise: %w", err)
 	}
