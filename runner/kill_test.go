@@ -17,7 +17,8 @@ import (
 // requires what a dead runner promises of the processes it started (its
 // command's tree and its supervisor, as found in /proc just before the
 // kill, and every process they fork afterwards): within STOPPED none is
-// stopped (state T), and within GONE none is alive (a zombie is dead).
+// stopped (state T), within GONE none is alive (a zombie is dead), and
+// the runner's cgroups are gone by then.
 //
 // usage: killrunner STOPPED GONE
 func cmdKillRunner(ts *testscript.TestScript, neg bool, args []string) {
@@ -95,6 +96,36 @@ func cmdKillRunner(ts *testscript.TestScript, neg bool, args []string) {
 	if noneAlive < 0 || noneAlive > goneBy {
 		ts.Fatalf("processes of the tree were still alive %v after the kill", goneBy)
 	}
+	for {
+		left := runnerCgroups(runner)
+		if len(left) == 0 {
+			break
+		}
+		if time.Since(killed) > goneBy {
+			ts.Fatalf("cgroups left %v after the kill: %s", goneBy, strings.Join(left, " "))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// runnerCgroups lists the cgroups the runner pid made for its commands,
+// wherever the cgroup2 hierarchy is mounted under /sys/fs/cgroup.
+func runnerCgroups(pid int) []string {
+	var out []string
+	prefix := fmt.Sprintf("memtally-%d-", pid)
+	filepath.WalkDir("/sys/fs/cgroup", func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), prefix) {
+			out = append(out, path)
+		}
+		if strings.Count(path, "/") > 6 {
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	return out
 }
 
 type proc struct {
