@@ -12,7 +12,7 @@ import (
 
 const reason = "the runner was killed"
 
-func newRun(t *testing.T, dir string, targets, benchmarks int) *results.Run {
+func newRun(t testing.TB, dir string, targets, benchmarks int) *results.Run {
 	t.Helper()
 	run := &results.Run{SchemaVersion: results.SchemaVersion, StartedAt: time.Now().UTC(),
 		Targets: []results.Target{}, Benchmarks: []results.Benchmark{}}
