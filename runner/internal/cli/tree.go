@@ -71,11 +71,16 @@ func (g *treeGuard) enter(pid int, fifos *fifo.Pair) (*guarded, error) {
 	t := &guarded{g: g}
 	if g.noCgroup == nil {
 		cg, err := cgroup.New(fmt.Sprintf("memtally-%d-%d", os.Getpid(), g.seq.Add(1)))
+		if err == nil {
+			if err = cg.Add(pid); err != nil {
+				// Delegation rules can refuse the move (EBUSY where
+				// the parent enables controllers, EACCES across
+				// owners); the command runs all the same.
+				cg.Remove(leftoverTimeout)
+			}
+		}
 		if err != nil {
 			g.disableCgroups(err)
-		} else if err := cg.Add(pid); err != nil {
-			cg.Remove(leftoverTimeout)
-			return nil, err
 		} else {
 			t.cg = cg
 			tree.Cgroup = cg.Path
