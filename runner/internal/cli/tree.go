@@ -32,10 +32,14 @@ type treeGuard struct {
 }
 
 func startTreeGuard(resultsDir string, stderr io.Writer) (*treeGuard, error) {
-	if removed, err := fifo.Sweep(os.TempDir()); err != nil {
+	// Swept, rather than removed by the supervisor alone: a supervisor
+	// can die too, and the kernel drops a dead runner's lock either way.
+	removed, err := fifo.Sweep(os.TempDir())
+	if err != nil {
 		fmt.Fprintf(stderr, "runner: %v\n", err)
-	} else if len(removed) > 0 {
-		fmt.Fprintf(stderr, "runner: removed %d FIFO directories of runners that are gone\n", len(removed))
+	}
+	for _, dir := range removed {
+		fmt.Fprintf(stderr, "runner: removed %s, the FIFO directory of a runner that is gone\n", dir)
 	}
 	errOut, _ := stderr.(*os.File)
 	sup, err := supervise.Start(os.Args[0], resultsDir, errOut)
