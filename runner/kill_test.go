@@ -20,15 +20,23 @@ import (
 // stopped (state T), within GONE none is alive (a zombie is dead), and
 // the runner's cgroups are gone by then.
 //
-// usage: killrunner STOPPED GONE
+// With -supervisor-too, it kills the runner's supervisor first, so that
+// nobody cleans up, and then cleans up itself instead of checking.
+//
+// usage: killrunner STOPPED GONE | killrunner -supervisor-too
 func cmdKillRunner(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: killrunner STOPPED GONE")
+	both := len(args) == 1 && args[0] == "-supervisor-too"
+	if neg || (len(args) != 2 && !both) {
+		ts.Fatalf("usage: killrunner STOPPED GONE | killrunner -supervisor-too")
 	}
-	stoppedBy, err := time.ParseDuration(args[0])
-	ts.Check(err)
-	goneBy, err := time.ParseDuration(args[1])
-	ts.Check(err)
+	var stoppedBy, goneBy time.Duration
+	if !both {
+		var err error
+		stoppedBy, err = time.ParseDuration(args[0])
+		ts.Check(err)
+		goneBy, err = time.ParseDuration(args[1])
+		ts.Check(err)
+	}
 	var runner int
 	for _, cmd := range ts.BackgroundCmds() {
 		if filepath.Base(cmd.Args[0]) == "runner" && cmd.ProcessState == nil {
@@ -49,6 +57,10 @@ func cmdKillRunner(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if len(tree) == 0 {
 		ts.Fatalf("the runner has no child processes")
+	}
+	if both {
+		killBoth(ts, runner, tree)
+		return
 	}
 	ts.Check(unix.Kill(runner, unix.SIGKILL))
 	killed := time.Now()
@@ -171,4 +183,64 @@ func descendants(procs map[int]proc, root int) []proc {
 		queue = append(queue, children[pid]...)
 	}
 	return out
+}
+
+// killBoth kills the supervisor below runner, then runner, then the
+// command's tree and cgroups, which nobody is left to clean up.
+func killBoth(ts *testscript.TestScript, runner int, tree map[int]proc) {
+	supervisor := 0
+	for pid, p := range tree {
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if p.ppid == runner && strings.Contains(string(cmdline), "__supervise") {
+			supervisor = pid
+		}
+	}
+	if supervisor == 0 {
+		ts.Fatalf("no supervisor below the runner")
+	}
+	ts.Check(unix.Kill(supervisor, unix.SIGKILL))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if p, ok := readProcs()[supervisor]; !ok || p.state == 'Z' {
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("the supervisor survived SIGKILL")
+		}
+	}
+	ts.Check(unix.Kill(runner, unix.SIGKILL))
+	fmt.Fprintln(ts.Stdout(), "killed the supervisor and the runner")
+	for _, dir := range runnerCgroups(runner) {
+		os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		procs := readProcs()
+		alive := 0
+		for pid, was := range tree {
+			if now, ok := procs[pid]; ok && now.start == was.start && now.state != 'Z' {
+				alive++
+				unix.Kill(pid, unix.SIGKILL)
+			}
+		}
+		for _, p := range procs {
+			if _, ok := tree[p.ppid]; ok {
+				if _, known := tree[p.pid]; !known {
+					tree[p.pid] = p
+					alive++
+				}
+			}
+		}
+		if alive == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("could not clean up after the runner")
+		}
+	}
+	for _, dir := range runnerCgroups(runner) {
+		for deadline := time.Now().Add(10 * time.Second); unix.Rmdir(dir) != nil; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				ts.Fatalf("remove %s: still busy", dir)
+			}
+		}
+	}
 }

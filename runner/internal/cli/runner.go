@@ -51,8 +51,8 @@ type runner struct {
 	signals     chan os.Signal
 	interrupted os.Signal
 
-	journal *journal.Journal
-	guard   *treeGuard
+	rec   *recorder
+	guard *treeGuard
 }
 
 // outcome is how one target ended.
@@ -105,8 +105,8 @@ func (r *runner) run(targets []target) error {
 		if err := results.Write(dir, run); err != nil {
 			return err
 		}
-		if r.journal != nil {
-			if err := r.journal.Reset(); err != nil {
+		if r.rec != nil {
+			if err := r.rec.journal.Reset(); err != nil {
 				return err
 			}
 		}
@@ -118,12 +118,16 @@ func (r *runner) run(targets []target) error {
 	if err := write(); err != nil {
 		return err
 	}
-	if r.journal, err = journal.Create(dir); err != nil {
+	j, err := journal.Create(dir)
+	if err != nil {
 		return err
 	}
+	r.rec = &recorder{dir: dir, run: run, journal: j, validate: func(dir string) error {
+		return checkSchema(filepath.Join(dir, results.FileName))
+	}}
 	defer func() {
-		if r.journal != nil {
-			r.journal.Remove()
+		if r.rec != nil {
+			r.rec.journal.Remove()
 		}
 	}()
 	if r.guard, err = startTreeGuard(dir, r.stderr); err != nil {
@@ -190,10 +194,10 @@ func (r *runner) run(targets []target) error {
 	if err := write(); err != nil {
 		return err
 	}
-	if err := r.journal.Remove(); err != nil {
+	if err := r.rec.journal.Remove(); err != nil {
 		return err
 	}
-	r.journal = nil
+	r.rec = nil
 	if r.outDir == "" {
 		if err := results.LinkLatest(r.outRoot, dir); err != nil {
 			fmt.Fprintf(r.stderr, "runner: %v\n", err)
@@ -323,7 +327,7 @@ func (r *runner) runTarget(t target, at slot) outcome {
 		if r.out.repeat > 1 {
 			journaled.Repetition = at.rep
 		}
-		err = r.journal.Target(at.target, journaled)
+		err = r.rec.target(at.target, journaled)
 	}
 	if err != nil {
 		proc.SignalGroup(syscall.SIGKILL)
@@ -355,10 +359,16 @@ func (r *runner) runTarget(t target, at slot) outcome {
 	if fifos != nil {
 		srv = server.New(fifos, t.name, r.stderr, windows)
 		srv.OnRecord(func(i int, b results.Benchmark) {
+			rep := 0
 			if r.out.repeat > 1 {
-				b.Repetition = at.rep
+				rep = at.rep
+				b.Repetition = rep
 			}
-			if err := r.journal.Benchmark(at.benchmark+i, b); err != nil {
+			// Called on the server's goroutine, which alone
+			// changes srv.Benchmarks.
+			running := out.result
+			running.Integrations = append(running.Integrations[:0:0], srv.Integrations()...)
+			if err := r.rec.window(at.benchmark+i, b, running, srv.Benchmarks(), rep); err != nil {
 				fmt.Fprintf(r.stderr, "runner: target %s: %v\n", t.name, err)
 			}
 		})

@@ -19,6 +19,11 @@ import (
 // FileName is the journal's name inside a run's results directory.
 const FileName = "results.journal"
 
+// InProgressReason is the reason of a target that results.json lists while
+// it runs. If the runner dies, Fold replaces it with its own reason; if
+// nothing folds the journal, it says what is known.
+const InProgressReason = "the target was still running when results.json was last written, and the runner did not record its end"
+
 // maxLine bounds one line when reading the journal back: a benchmark with
 // its markers and timeline, with room to spare.
 const maxLine = 64 << 20
@@ -128,6 +133,7 @@ func Fold(dir, reason string) (added int, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("fold journal %s: %w", path, err)
 	}
+	inProgress := false
 	var newTargets []results.Target
 	for _, i := range sortedKeys(targets) {
 		if i == len(run.Targets)+len(newTargets) {
@@ -142,7 +148,16 @@ func Fold(dir, reason string) (added int, err error) {
 			newBenchmarks = append(newBenchmarks, benchmarks[i])
 		}
 	}
-	if run.Complete && len(newTargets) == 0 && len(newBenchmarks) == 0 {
+	// A target that results.json lists as running was written there
+	// while it ran; the journal says what became of it.
+	for i := range targets {
+		if i < len(run.Targets) && run.Targets[i].Reason == InProgressReason {
+			run.Targets[i].Status = results.StatusFailed
+			run.Targets[i].Reason = reason
+			inProgress = true
+		}
+	}
+	if run.Complete && len(newTargets) == 0 && len(newBenchmarks) == 0 && !inProgress {
 		// The runner wrote its final results and died before it
 		// removed the journal.
 		return 0, removeJournal(path)

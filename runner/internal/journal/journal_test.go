@@ -192,3 +192,44 @@ func splitLines(data []byte) []string {
 	}
 	return out
 }
+
+// A target that results.json lists as running, written there while it
+// ran, is marked failed with the reason, keeping what it recorded; the
+// windows written with it are not added twice.
+func TestFoldTargetInProgress(t *testing.T) {
+	dir := t.TempDir()
+	run := newRun(t, dir, 0, 0)
+	running := results.Target{Name: "running", Status: results.StatusFailed, Reason: InProgressReason,
+		Integrations: []results.Integration{{Name: "fakebench"}}}
+	run.Targets = append(run.Targets, running)
+	run.Benchmarks = append(run.Benchmarks, bench("a", 0))
+	if err := results.Write(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	j, err := Create(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{
+		j.Target(0, results.Target{Name: "running", Status: results.StatusOK}),
+		j.Benchmark(0, bench("a", 0)),
+		j.Benchmark(1, bench("b", 1)),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if added, err := Fold(dir, reason); err != nil || added != 1 {
+		t.Fatalf("added %d, %v; want 1", added, err)
+	}
+	got, err := results.Read(filepath.Join(dir, results.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a", "b"}; !reflect.DeepEqual(uris(got), want) {
+		t.Errorf("benchmarks %v, want %v", uris(got), want)
+	}
+	if len(got.Targets) != 1 || got.Targets[0].Reason != reason || got.Targets[0].Status != results.StatusFailed || len(got.Targets[0].Integrations) != 1 {
+		t.Errorf("targets %+v", got.Targets)
+	}
+}
