@@ -53,9 +53,13 @@ func (rec *recorder) window(index int, b results.Benchmark, t results.Target, be
 	t.Reason = journal.InProgressReason
 	n := len(rec.run.Benchmarks)
 	snap.Targets = append(rec.run.Targets[:len(rec.run.Targets):len(rec.run.Targets)], t)
-	snap.Benchmarks = append(rec.run.Benchmarks[:n:n], benchmarks...)
-	if rep > 0 {
-		for i := n; i < len(snap.Benchmarks); i++ {
+	if n == 0 && rep == 0 {
+		// A run's first target, perhaps of 100,000 benchmarks, is
+		// written without a copy of them.
+		snap.Benchmarks = benchmarks
+	} else {
+		snap.Benchmarks = append(rec.run.Benchmarks[:n:n], benchmarks...)
+		for i := n; rep > 0 && i < len(snap.Benchmarks); i++ {
 			snap.Benchmarks[i].Repetition = rep
 		}
 	}
