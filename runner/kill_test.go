@@ -38,8 +38,11 @@ func cmdKillRunner(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 	}
 	var runner int
+	live := readProcs()
 	for _, cmd := range ts.BackgroundCmds() {
-		if filepath.Base(cmd.Args[0]) == "runner" && cmd.ProcessState == nil {
+		// ProcessState belongs to testscript's waiting goroutine: /proc
+		// says which runner still runs.
+		if p, ok := live[cmd.Process.Pid]; filepath.Base(cmd.Args[0]) == "runner" && ok && p.state != 'Z' {
 			if runner != 0 {
 				ts.Fatalf("more than one runner in the background")
 			}
