@@ -19,6 +19,7 @@ import (
 	"memtally.dev/runner/internal/capture"
 	"memtally.dev/runner/internal/cli"
 	"memtally.dev/runner/internal/fakeharness"
+	"memtally.dev/runner/internal/journal"
 	"memtally.dev/runner/internal/results"
 	"memtally.dev/runner/internal/resultschema"
 	"memtally.dev/runner/internal/testutil"
@@ -83,6 +84,7 @@ func TestScripts(t *testing.T) {
 			"unprivileged": cmdUnprivileged,
 			"matchdhat":    cmdMatchDHAT,
 			"validjson":    cmdValidJSON,
+			"killrunner":   cmdKillRunner,
 		},
 	})
 }
@@ -204,17 +206,22 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdShowResults prints every results.json under the given paths in a
 // stable form (times and pids vary between runs), after checking what
-// every results file must satisfy, timeline points inside their window
-// among it. -memory adds each window's numbers.
+// every results file must satisfy: timeline points inside their window,
+// and no journal left beside it. -memory adds each window's numbers.
+// -journal allows a journal, and says so: nobody was left to fold it.
 //
-// usage: showresults [-memory] PATH...
+// usage: showresults [-memory] [-journal] PATH...
 func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 	memory := len(args) > 0 && args[0] == "-memory"
 	if memory {
 		args = args[1:]
 	}
+	journalLeft := len(args) > 0 && args[0] == "-journal"
+	if journalLeft {
+		args = args[1:]
+	}
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: showresults [-memory] PATH...")
+		ts.Fatalf("usage: showresults [-memory] [-journal] PATH...")
 	}
 	var files []string
 	for _, arg := range args {
@@ -236,12 +243,23 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	for _, path := range files {
 		ts.Check(resultschema.ValidateFile(path))
+		// A journal outlives its run only when nothing folded it.
+		if _, err := os.Stat(filepath.Join(filepath.Dir(path), journal.FileName)); err == nil {
+			if !journalLeft {
+				ts.Fatalf("%s: a journal was left beside it", path)
+			}
+			fmt.Fprintln(ts.Stdout(), "journal left")
+		}
 		run, err := results.Read(path)
 		ts.Check(err)
 		if run.SchemaVersion != results.SchemaVersion {
 			ts.Fatalf("%s: schema_version %d", path, run.SchemaVersion)
 		}
-		fmt.Fprintf(ts.Stdout(), "run complete=%v\n", run.Complete)
+		fmt.Fprintf(ts.Stdout(), "run complete=%v", run.Complete)
+		if run.Reason != "" {
+			fmt.Fprintf(ts.Stdout(), " reason=%q", run.Reason)
+		}
+		fmt.Fprintln(ts.Stdout())
 		for _, t := range run.Targets {
 			fmt.Fprintf(ts.Stdout(), "target %s kind=%s status=%s exit=%d", t.Name, t.Kind, t.Status, t.ExitCode)
 			if t.Reason != "" {

@@ -107,18 +107,19 @@ func (t *Tracer) treeEmpty() bool {
 }
 
 // detachLater closes links in the background: closing a uprobe takes
-// around a hundred milliseconds on the machines memtally targets.
+// around a hundred milliseconds on the machines memtally targets, most of
+// it waiting for an SRCU grace period. Each link is closed on a goroutine
+// of its own, so that closes waiting at once share their grace periods:
+// a process's links, and those of processes exiting together, cost about
+// one close rather than one each.
 func (t *Tracer) detachLater(ls []link.Link) {
-	if len(ls) == 0 {
-		return
-	}
-	t.detach.Add(1)
-	go func() {
-		defer t.detach.Done()
-		for _, l := range ls {
+	t.detach.Add(len(ls))
+	for _, l := range ls {
+		go func() {
+			defer t.detach.Done()
 			_ = l.Close()
-		}
-	}()
+		}()
+	}
 }
 
 type mapping struct {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"memtally.dev/runner/internal/config"
+	"memtally.dev/runner/internal/supervise"
 	"memtally.dev/runner/internal/threshold"
 	"memtally.dev/runner/internal/untrusted"
 )
@@ -155,6 +156,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		switch args[0] {
 		case "run":
 			return runCommand(args[1:], stdin, stdout, stderr)
+		case supervise.Subcommand:
+			// Hidden: the watcher that outlives a killed runner.
+			return supervise.Main(args[1:], stderr)
 		case "compare":
 			return runCompare(args[1:], stdout)
 		case "report":

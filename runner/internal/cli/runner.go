@@ -18,6 +18,7 @@ import (
 	"memtally.dev/runner/internal/config"
 	"memtally.dev/runner/internal/fifo"
 	"memtally.dev/runner/internal/hostinfo"
+	"memtally.dev/runner/internal/journal"
 	"memtally.dev/runner/internal/launch"
 	"memtally.dev/runner/internal/monotime"
 	"memtally.dev/runner/internal/progress"
@@ -56,6 +57,9 @@ type runner struct {
 	tracer      *capture.Tracer
 	signals     chan os.Signal
 	interrupted os.Signal
+
+	rec   *recorder
+	guard *treeGuard
 }
 
 // outcome is how one target ended.
@@ -108,13 +112,39 @@ func (r *runner) run(targets []target) error {
 		if err := results.Write(dir, run); err != nil {
 			return err
 		}
+		if r.rec != nil {
+			if err := r.rec.journal.Reset(); err != nil {
+				return err
+			}
+		}
 		return checkSchema(filepath.Join(dir, results.FileName))
 	}
 	// Written before anything runs, then after every target, so that a
-	// run that dies half-way still leaves what it measured.
+	// run that dies half-way still leaves what it measured; the windows
+	// of the target in progress go to the journal as they close.
 	if err := write(); err != nil {
 		return err
 	}
+	j, err := journal.Create(dir)
+	if err != nil {
+		return err
+	}
+	r.rec = &recorder{dir: dir, run: run, journal: j, validate: func(dir string) error {
+		return checkSchema(filepath.Join(dir, results.FileName))
+	}}
+	defer func() {
+		if r.rec != nil {
+			r.rec.journal.Remove()
+		}
+	}()
+	if r.guard, err = startTreeGuard(dir, r.stderr); err != nil {
+		return err
+	}
+	defer func() {
+		if err := r.guard.close(); err != nil {
+			fmt.Fprintf(r.stderr, "runner: %v\n", err)
+		}
+	}()
 
 	r.signals = make(chan os.Signal, 2)
 	signal.Notify(r.signals, syscall.SIGINT, syscall.SIGTERM)
@@ -142,7 +172,7 @@ func (r *runner) run(targets []target) error {
 				expected = 1 // a plain program is one benchmark
 			}
 			r.progress.TargetStarted(t.name, i+1, len(targets), rep, r.out.repeat, expected)
-			out := r.runTarget(t)
+			out := r.runTarget(t, slot{target: len(run.Targets), benchmark: len(run.Benchmarks), rep: rep})
 			r.progress.TargetFinished(out.result.Status, time.Duration(out.result.DurationNS))
 			seen[t.name] = len(out.benchmarks)
 			if r.out.repeat > 1 {
@@ -171,6 +201,10 @@ func (r *runner) run(targets []target) error {
 	if err := write(); err != nil {
 		return err
 	}
+	if err := r.rec.journal.Remove(); err != nil {
+		return err
+	}
+	r.rec = nil
 	if r.outDir == "" {
 		if err := results.LinkLatest(r.outRoot, dir); err != nil {
 			fmt.Fprintf(r.stderr, "runner: %v\n", err)
@@ -243,9 +277,15 @@ func (r *runner) createOutputDir() (string, error) {
 	return results.CreateDir(r.outRoot, time.Now())
 }
 
+// slot is where a target's records go in results.json: the target's
+// index, the index its first benchmark takes, and its repetition.
+type slot struct {
+	target, benchmark, rep int
+}
+
 // runTarget runs one target to its end and reports how it went. Failures
 // of the target are part of the outcome, never a reason to stop recording.
-func (r *runner) runTarget(t target) outcome {
+func (r *runner) runTarget(t target, at slot) outcome {
 	out := outcome{result: results.Target{
 		Name:         t.name,
 		Kind:         string(t.kind),
@@ -288,6 +328,23 @@ func (r *runner) runTarget(t target) outcome {
 	if err != nil {
 		return fail(127, err.Error())
 	}
+	// Before it can fork, the tree goes where a dead runner's supervisor
+	// will find it, and the journal says which target was running.
+	guarded, err := r.guard.enter(proc.PID(), fifos)
+	if err == nil {
+		defer guarded.leave(r.stderr)
+		journaled := out.result
+		if r.out.repeat > 1 {
+			journaled.Repetition = at.rep
+		}
+		err = r.rec.target(at.target, journaled)
+	}
+	if err != nil {
+		proc.SignalGroup(syscall.SIGKILL)
+		proc.Resume()
+		<-proc.Done()
+		return fail(1, err.Error())
+	}
 	windows := &windows{tracer: r.tracer, progress: r.progress}
 	err = r.tracer.Follow(proc.PID())
 	if err == nil && t.wholeIfNoClient {
@@ -311,6 +368,20 @@ func (r *runner) runTarget(t target) outcome {
 	served := make(chan struct{})
 	if fifos != nil {
 		srv = server.New(fifos, t.name, r.stderr, windows)
+		srv.OnRecord(func(i int, b results.Benchmark) {
+			rep := 0
+			if r.out.repeat > 1 {
+				rep = at.rep
+				b.Repetition = rep
+			}
+			// Called on the server's goroutine, which alone
+			// changes srv.Benchmarks.
+			running := out.result
+			running.Integrations = append(running.Integrations[:0:0], srv.Integrations()...)
+			if err := r.rec.window(at.benchmark+i, b, running, srv.Benchmarks(), rep); err != nil {
+				fmt.Fprintf(r.stderr, "runner: target %s: %v\n", t.name, err)
+			}
+		})
 		go func() {
 			srv.Serve(proc.Done())
 			close(served)

@@ -74,7 +74,9 @@ func run(args []string, out io.Writer) error {
 	misbehave := fs.String("misbehave", "", "how to break the protocol")
 	exit := fs.Int("exit", 0, "exit status after the benchmarks")
 	hold := fs.Duration("hold", 0, "time spent inside each benchmark")
-	ready := fs.String("ready", "", "file created once the first benchmark is running")
+	ready := fs.String("ready", "", "file created once the first benchmark is running (with -stall-after, once it stalls)")
+	stallAfter := fs.Int("stall-after", 0, "after this many benchmarks, start the next one and never stop it")
+	spawn := fs.String("spawn", "", "a command, split at spaces, started before the first benchmark and left running")
 	expectReject := fs.Bool("expect-reject", false, "succeed only if the runner rejects the hello")
 	allocBytes := fs.Int("alloc", 0, "malloc and free this many bytes inside each benchmark")
 	leakBytes := fs.Int("leak", 0, "malloc this many bytes inside each benchmark, never freed")
@@ -134,6 +136,14 @@ func run(args []string, out io.Writer) error {
 	h.client = c
 	fmt.Fprintf(out, "%s: welcome version=%d mode=%s\n", name, c.Welcome().Version, c.Welcome().Mode)
 
+	if *spawn != "" {
+		argv := strings.Fields(*spawn)
+		bg := exec.Command(argv[0], argv[1:]...)
+		bg.Stdout, bg.Stderr = out, os.Stderr
+		if err := bg.Start(); err != nil {
+			return fmt.Errorf("spawn: %w", err)
+		}
+	}
 	if *misbehave == "stop-without-start" {
 		h.report("stop before start", c.Stop())
 	}
@@ -167,7 +177,18 @@ func run(args []string, out io.Writer) error {
 		if err := c.Start(uri); err != nil {
 			return fmt.Errorf("start %s: %w", shown, err)
 		}
-		if i == 1 {
+		if *stallAfter > 0 && i == *stallAfter+1 {
+			if *ready != "" {
+				if err := os.WriteFile(*ready, nil, 0o644); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(out, "%s: stalling in %s\n", name, uri)
+			for {
+				time.Sleep(time.Hour)
+			}
+		}
+		if i == 1 && *stallAfter == 0 {
 			if *ready != "" {
 				if err := os.WriteFile(*ready, nil, 0o644); err != nil {
 					return err

@@ -1,7 +1,3 @@
-// Package fifo creates the pair of named pipes that one run's benchmark
-// command uses to talk to the runner, in a private directory that only the
-// runner's user can enter, so that concurrent runs and other users cannot
-// read or inject frames.
 package fifo
 
 import (
@@ -23,13 +19,19 @@ type Pair struct {
 	AckPath string
 	Ctl     *os.File
 	Ack     *os.File
+	lock    *os.File
 }
+
+const (
+	pattern  = "memtally-"
+	lockName = "lock"
+)
 
 // Create makes a fresh 0700 directory holding the two FIFOs and opens both
 // read-write. Holding both ends means the runner never blocks in open, never
 // sees EOF on ctl between clients, and a client's own opens never block.
 func Create() (p *Pair, err error) {
-	dir, err := os.MkdirTemp("", "memtally-")
+	dir, err := os.MkdirTemp("", pattern)
 	if err != nil {
 		return nil, fmt.Errorf("create fifo directory: %w", err)
 	}
@@ -41,6 +43,9 @@ func Create() (p *Pair, err error) {
 	}()
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create fifo directory: %w", err)
+	}
+	if p.lock, err = createLock(dir); err != nil {
+		return nil, err
 	}
 	for _, path := range []string{p.CtlPath, p.AckPath} {
 		if err := unix.Mkfifo(path, 0o600); err != nil {
@@ -101,7 +106,12 @@ func (p *Pair) Close() error {
 			errs = append(errs, f.Close())
 		}
 	}
+	// The lock is held until the directory is gone, so that no sweep
+	// takes a directory still in use.
 	errs = append(errs, os.RemoveAll(p.Dir))
+	if p.lock != nil {
+		errs = append(errs, p.lock.Close())
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("remove fifos: %w", err)
 	}

@@ -35,6 +35,9 @@ type Run struct {
 	StartedAt     time.Time `json:"started_at"`
 	FinishedAt    time.Time `json:"finished_at,omitzero"`
 	Complete      bool      `json:"complete"` // false while running, or when the run was interrupted
+	// Reason says why a finished run is incomplete, when the runner
+	// could not finish it itself (it was killed).
+	Reason string `json:"reason,omitempty"`
 	// Repeat is how many times the run ran every target (--repeat);
 	// omitted for a single run.
 	Repeat      int         `json:"repeat,omitempty"`
@@ -226,6 +229,15 @@ func Write(dir string, run *Run) error {
 	}
 	if err := os.Rename(tmp.Name(), filepath.Join(dir, FileName)); err != nil {
 		return fmt.Errorf("write results: %w", err)
+	}
+	// The rename is durable only once the directory is synced.
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("write results: sync directory: %w", err)
 	}
 	return nil
 }

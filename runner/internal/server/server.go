@@ -67,6 +67,7 @@ type Server struct {
 	lastStopped int
 	benchmarks  []results.Benchmark
 	clients     []results.Integration
+	recorded    func(index int, b results.Benchmark)
 
 	// stalled is set once a reply found the ack FIFO full for
 	// replyTimeout: nothing more is written to it until a new session
@@ -157,6 +158,12 @@ func (s *Server) Serve(commandDone <-chan struct{}) {
 func (s *Server) overdue() bool {
 	return !s.sweepEnd.IsZero() && time.Now().After(s.sweepEnd)
 }
+
+// OnRecord makes the server call f with every benchmark it records, and
+// again when a later message completes it, before the client hears that the
+// window stopped; index is its position in Benchmarks. Call it before
+// Serve.
+func (s *Server) OnRecord(f func(index int, b results.Benchmark)) { s.recorded = f }
 
 // Benchmarks returns the windows recorded, in the order they opened.
 func (s *Server) Benchmarks() []results.Benchmark { return s.benchmarks }

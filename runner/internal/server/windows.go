@@ -135,6 +135,7 @@ func (s *Server) jsHeap(m protocol.JSHeap) {
 		return
 	}
 	s.benchmarks[s.lastStopped].JSHeap = results.FromJSHeap(m)
+	s.recordedAgain(s.lastStopped)
 	s.lastStopped = -1
 	s.reply(protocol.Ack{})
 }
@@ -182,4 +183,13 @@ func (s *Server) closeWindow() {
 // refused.
 func (s *Server) record(b results.Benchmark) {
 	s.benchmarks = append(s.benchmarks, b)
+	s.recordedAgain(len(s.benchmarks) - 1)
+}
+
+// recordedAgain tells the OnRecord callback of the benchmark at index, new
+// or completed.
+func (s *Server) recordedAgain(index int) {
+	if s.recorded != nil {
+		s.recorded(index, s.benchmarks[index])
+	}
 }

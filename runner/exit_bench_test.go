@@ -1,0 +1,70 @@
+package runner_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"memtally.dev/runner/internal/capture"
+	"memtally.dev/runner/internal/testutil"
+)
+
+// BenchmarkRunnerExit measures how long the runner takes to exit after its
+// last command did, when that command's window spawned 1,000 processes,
+// each with its own probes to detach. The target is under a second.
+// "wide" has the 1,000 alive at once, exiting together at the end;
+// "serial" forks each after the previous one exited.
+func BenchmarkRunnerExit(b *testing.B) {
+	testutil.RequireBPF(b, capture.CheckPrivileges())
+	fixtures, err := testutil.NewFixtures("-O2")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fixtures.Remove()
+	prog := fixtures.Build(b, "forkmany", "forkmany.c")
+	self, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, mode := range []string{"wide", "serial"} {
+		b.Run(mode, func(b *testing.B) {
+			var total time.Duration
+			for i := 0; i < b.N; i++ {
+				dir := b.TempDir()
+				done := filepath.Join(dir, "done")
+				// The test binary is the runner when started under that
+				// name (see TestMain).
+				cmd := &exec.Cmd{Path: self, Args: []string{"runner", "run", "--quiet", "--out", filepath.Join(dir, "out"), "--", prog, "1000", mode, done}}
+				cmd.Stderr = os.Stderr
+				if err := cmd.Run(); err != nil {
+					b.Fatalf("runner: %v", err)
+				}
+				exited := monotonicNow(b)
+				data, err := os.ReadFile(done)
+				if err != nil {
+					b.Fatal(err)
+				}
+				commandExited, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+				if err != nil {
+					b.Fatal(err)
+				}
+				total += time.Duration(exited - commandExited)
+			}
+			b.ReportMetric(total.Seconds()/float64(b.N), "s/exit")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+func monotonicNow(b *testing.B) int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		b.Fatal(err)
+	}
+	return ts.Nano()
+}

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"memtally.dev/runner/internal/cgroup"
+	"memtally.dev/runner/internal/fifo"
+	"memtally.dev/runner/internal/supervise"
+)
+
+// NoCgroupVar, set to 1, makes the runner keep commands out of cgroups and
+// rely on process groups, as it must where no writable cgroup2 hierarchy
+// exists; the suite sets it to test that path on machines that have one.
+const NoCgroupVar = "MEMTALLY_NO_CGROUP"
+
+// leftoverTimeout bounds the wait for a finished target's leftover
+// processes to die.
+const leftoverTimeout = 10 * time.Second
+
+// treeGuard makes sure no command outlives the run: each target's tree
+// gets a cgroup, and a supervisor process cleans up if the runner dies.
+type treeGuard struct {
+	sup    *supervise.Supervisor
+	stderr io.Writer
+	seq    atomic.Int64
+	// noCgroup is why trees go without a cgroup, once that is known.
+	noCgroup error
+}
+
+func startTreeGuard(resultsDir string, stderr io.Writer) (*treeGuard, error) {
+	// Swept, rather than removed by the supervisor alone: a supervisor
+	// can die too, and the kernel drops a dead runner's lock either way.
+	removed, err := fifo.Sweep(os.TempDir())
+	if err != nil {
+		fmt.Fprintf(stderr, "runner: %v\n", err)
+	}
+	for _, dir := range removed {
+		fmt.Fprintf(stderr, "runner: removed %s, the FIFO directory of a runner that is gone\n", dir)
+	}
+	errOut, _ := stderr.(*os.File)
+	sup, err := supervise.Start(os.Args[0], resultsDir, errOut)
+	if err != nil {
+		return nil, err
+	}
+	g := &treeGuard{sup: sup, stderr: stderr}
+	if os.Getenv(NoCgroupVar) == "1" {
+		g.disableCgroups(fmt.Errorf("%s=1", NoCgroupVar))
+	}
+	return g, nil
+}
+
+func (g *treeGuard) disableCgroups(why error) {
+	g.noCgroup = why
+	fmt.Fprintf(g.stderr, "runner: no cgroup for the benchmark commands (%v); should the runner die, its supervisor finds a command's processes through its process group and /proc instead\n", why)
+}
+
+func (g *treeGuard) close() error { return g.sup.Close() }
+
+// guarded is one target's tree under guard.
+type guarded struct {
+	g  *treeGuard
+	cg *cgroup.Group
+}
+
+// enter puts the held command pid, with its FIFOs if any, under guard.
+func (g *treeGuard) enter(pid int, fifos *fifo.Pair) (*guarded, error) {
+	tree := supervise.Tree{PGID: pid}
+	if fifos != nil {
+		tree.FifoDir = fifos.Dir
+	}
+	t := &guarded{g: g}
+	if g.noCgroup == nil {
+		cg, err := cgroup.New(fmt.Sprintf("memtally-%d-%d", os.Getpid(), g.seq.Add(1)))
+		if err == nil {
+			if err = cg.Add(pid); err != nil {
+				// Delegation rules can refuse the move (EBUSY where
+				// the parent enables controllers, EACCES across
+				// owners); the command runs all the same.
+				cg.Remove(leftoverTimeout)
+			}
+		}
+		if err != nil {
+			g.disableCgroups(err)
+		} else {
+			t.cg = cg
+			tree.Cgroup = cg.Path
+		}
+	}
+	if err := g.sup.Target(tree); err != nil {
+		t.leave(io.Discard)
+		return nil, err
+	}
+	return t, nil
+}
+
+// leave ends the target's tree, as systemd ends a unit: whatever it left
+// running is killed with its cgroup.
+func (t *guarded) leave(stderr io.Writer) {
+	if t.cg != nil {
+		if err := t.cg.Remove(leftoverTimeout); err != nil {
+			fmt.Fprintf(stderr, "runner: %v\n", err)
+		}
+	}
+	if err := t.g.sup.TargetDone(); err != nil {
+		fmt.Fprintf(stderr, "runner: %v\n", err)
+	}
+}
