@@ -29,6 +29,10 @@ type Config struct {
 	Dir       string // absolute directory of the file; relative paths resolve here
 	Mode      string
 	OutputDir string // absolute
+	// KillAfter is options.kill-after: how long a command has between
+	// SIGTERM (or the signal the runner received) and SIGKILL; zero
+	// when the file does not say.
+	KillAfter time.Duration
 	Targets   []Target
 	// Thresholds holds the [thresholds] the file sets; metrics it leaves
 	// out keep their defaults.
@@ -166,7 +170,7 @@ func (v *validator) line(path string) int {
 
 var (
 	topKeys     = []string{"options", "benchmarks", "thresholds"}
-	optionKeys  = []string{"mode", "output-dir"}
+	optionKeys  = []string{"mode", "output-dir", "kill-after"}
 	targetKeys  = []string{"name", "command", "exec", "working-directory", "env", "timeout"}
 	noBenchmark = "no [[benchmarks]] defined; add at least one target with a name and a command or exec"
 )
@@ -235,6 +239,29 @@ func (v *validator) options(cfg *Config, opts map[string]any) {
 			}
 		}
 	}
+	if raw, ok := opts["kill-after"]; ok {
+		if d, ok := v.duration("options.kill-after", "options.kill-after", raw); ok {
+			cfg.KillAfter = d
+		}
+	}
+}
+
+// duration reads a positive duration in Go syntax.
+func (v *validator) duration(at, key string, raw any) (time.Duration, bool) {
+	s, ok := v.str(at, key, raw)
+	if !ok {
+		return 0, false
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		v.fail(at, key, "invalid duration %q; use Go duration syntax such as \"90s\" or \"2m\"", s)
+		return 0, false
+	case d <= 0:
+		v.fail(at, key, "must be positive, got %q", s)
+		return 0, false
+	}
+	return d, true
 }
 
 // thresholds reads [thresholds]: each metric takes a string ("5%", "4KiB",
@@ -326,16 +353,8 @@ func (v *validator) target(i int, t map[string]any) (Target, bool) {
 		}
 	}
 	if raw, ok := t["timeout"]; ok {
-		if s, ok := v.str(at+".timeout", "benchmarks.timeout", raw); ok {
-			d, err := time.ParseDuration(s)
-			switch {
-			case err != nil:
-				v.fail(at+".timeout", "benchmarks.timeout", "invalid duration %q; use Go duration syntax such as \"90s\" or \"2m\"", s)
-			case d <= 0:
-				v.fail(at+".timeout", "benchmarks.timeout", "must be positive, got %q", s)
-			default:
-				target.Timeout = d
-			}
+		if d, ok := v.duration(at+".timeout", "benchmarks.timeout", raw); ok {
+			target.Timeout = d
 		}
 	}
 	return target, len(v.errs) == errsBefore

@@ -7,6 +7,7 @@
 //	[options]
 //	mode = "memory"                      # the only mode memtally has
 //	output-dir = ".memtally/results"     # relative to the config's directory
+//	kill-after = "10s"                   # SIGKILL this long after SIGTERM
 //
 //	[[benchmarks]]
 //	name = "python"                      # unique, names the target in results
