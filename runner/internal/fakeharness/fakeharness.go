@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -67,8 +69,10 @@ func run(args []string, out io.Writer) error {
 	group := fs.String("group", "group", "group named in the URIs")
 	misbehave := fs.String("misbehave", "", "how to break the protocol")
 	exit := fs.Int("exit", 0, "exit status after the benchmarks")
-	hold := fs.Duration("hold", 0, "time spent inside each benchmark")
-	ready := fs.String("ready", "", "file created once the first benchmark is running")
+	hold := fs.Duration("hold", 0, "time spent inside each benchmark, from -ready-at on")
+	ready := fs.String("ready", "", "file created once benchmark -ready-at is running, holding the pid")
+	readyAt := fs.Int("ready-at", 1, "the benchmark that creates -ready, and from which -hold applies")
+	ignoreSignals := fs.Bool("ignore-signals", false, "ignore SIGINT and SIGTERM, as a benchmark that does not stop on them")
 	expectReject := fs.Bool("expect-reject", false, "succeed only if the runner rejects the hello")
 	allocBytes := fs.Int("alloc", 0, "malloc and free this many bytes inside each benchmark")
 	leakBytes := fs.Int("leak", 0, "malloc this many bytes inside each benchmark, never freed")
@@ -79,6 +83,9 @@ func run(args []string, out io.Writer) error {
 	}
 	if _, ok := misbehaviours[*misbehave]; !ok {
 		return fmt.Errorf("unknown -misbehave %q", *misbehave)
+	}
+	if *ignoreSignals {
+		signal.Ignore(syscall.SIGINT, syscall.SIGTERM)
 	}
 
 	h := &harness{out: out, hello: protocol.Hello{
@@ -128,12 +135,12 @@ func run(args []string, out io.Writer) error {
 		if err := c.Start(uri); err != nil {
 			return fmt.Errorf("start %s: %w", uri, err)
 		}
-		if i == 1 {
-			if *ready != "" {
-				if err := os.WriteFile(*ready, nil, 0o644); err != nil {
-					return err
-				}
+		if i == *readyAt && *ready != "" {
+			if err := writeReady(*ready); err != nil {
+				return err
 			}
+		}
+		if i == 1 {
 			closed, err := h.misbehave(*misbehave)
 			if err != nil {
 				return err
@@ -158,7 +165,9 @@ func run(args []string, out io.Writer) error {
 				return fmt.Errorf("resume %s: %w", uri, err)
 			}
 		}
-		time.Sleep(*hold)
+		if i >= *readyAt {
+			time.Sleep(*hold)
+		}
 		if err := c.Stop(); err != nil {
 			return fmt.Errorf("stop %s: %w", uri, err)
 		}
@@ -174,6 +183,18 @@ func run(args []string, out io.Writer) error {
 		return exitCode(*exit)
 	}
 	return nil
+}
+
+// writeReady creates the file that tells a test the benchmark runs, holding
+// the harness's pid, which is also its process group's when the runner
+// started it: written aside and renamed, so that the file never exists
+// without its pid.
+func writeReady(path string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, fmt.Appendf(nil, "%d\n", os.Getpid()), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // misbehave breaks the protocol inside a benchmark window. It reports
