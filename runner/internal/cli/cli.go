@@ -15,7 +15,7 @@ import (
 
 	"memtally.dev/runner/internal/config"
 	"memtally.dev/runner/internal/stdio"
-	"memtally.dev/runner/internal/supervise"
+	"memtally.dev/runner/internal/terminate"
 	"memtally.dev/runner/internal/threshold"
 )
 
@@ -218,7 +218,7 @@ func runConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: cfg.OutputDir, outDir: *outDir,
 		out: out, thresholds: threshold.Defaults().Merge(cfg.Thresholds).Merge(threshold.Set(out.thresholds)),
-		killAfter: firstPositive(*killAfterFlag, cfg.KillAfter, supervise.DefaultKillAfter)}
+		killAfter: firstPositive(*killAfterFlag, cfg.KillAfter, terminate.DefaultKillAfter)}
 	return r.run(targets)
 }
 
@@ -265,7 +265,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: config.DefaultOutputDir, outDir: *outDir,
 		out: out, thresholds: threshold.Defaults().Merge(threshold.Set(out.thresholds)),
-		killAfter: firstPositive(*killAfterFlag, supervise.DefaultKillAfter)}
+		killAfter: firstPositive(*killAfterFlag, terminate.DefaultKillAfter)}
 	return r.run([]target{t})
 }
 

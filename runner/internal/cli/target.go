@@ -17,7 +17,7 @@ import (
 	"memtally.dev/runner/internal/results"
 	"memtally.dev/runner/internal/server"
 	"memtally.dev/runner/internal/stdio"
-	"memtally.dev/runner/internal/supervise"
+	"memtally.dev/runner/internal/terminate"
 )
 
 // outcome is how one target ended.
@@ -117,7 +117,7 @@ func (r *runner) runTarget(t target) outcome {
 		proc.SignalGroup(syscall.SIGKILL)
 	}
 
-	sup := supervise.Start(proc, supervise.Options{
+	sup := terminate.Start(proc, terminate.Options{
 		Target: t.name, Signals: r.signals, Timeout: t.timeout, KillAfter: r.killAfter, Log: r.stderr,
 	})
 	sup.Until(proc.Done(), 0)
@@ -205,7 +205,7 @@ func (r *runner) runTarget(t target) outcome {
 
 // stopping reports whether the runner is stopping the command rather than
 // waiting for it to end on its own.
-func stopping(o supervise.Outcome) bool {
+func stopping(o terminate.Outcome) bool {
 	return o.Interrupted != 0 || o.TimedOut
 }
 
@@ -247,7 +247,7 @@ const treeGrace = 10 * time.Second
 // waitTree waits until every process of the command's tree has exited, as
 // a whole-command window ends only then.
 // Signals and the timeout still apply meanwhile.
-func (r *runner) waitTree(t target, sup *supervise.Supervisor) bool {
+func (r *runner) waitTree(t target, sup *terminate.Stopper) bool {
 	if sup.Until(r.tracer.TreeExited(), treeGrace) {
 		return true
 	}

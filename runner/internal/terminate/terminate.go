@@ -1,4 +1,4 @@
-package supervise
+package terminate
 
 import (
 	"fmt"
@@ -23,7 +23,7 @@ type Group interface {
 	SignalGroup(sig syscall.Signal) error
 }
 
-// Options say how to supervise one target's command.
+// Options say how to stop one target's command.
 type Options struct {
 	// Target names the target in messages.
 	Target string
@@ -88,8 +88,8 @@ func (o Outcome) KillNote() string {
 	return ""
 }
 
-// Supervisor watches one command from Start until Stop.
-type Supervisor struct {
+// Stopper watches one command from Start until Stop.
+type Stopper struct {
 	group Group
 	opts  Options
 	out   Outcome
@@ -102,8 +102,8 @@ type Supervisor struct {
 
 // Start begins supervising a command that has just started: its timeout
 // counts from now.
-func Start(g Group, opts Options) *Supervisor {
-	s := &Supervisor{group: g, opts: opts, out: Outcome{KillAfter: opts.KillAfter}}
+func Start(g Group, opts Options) *Stopper {
+	s := &Stopper{group: g, opts: opts, out: Outcome{KillAfter: opts.KillAfter}}
 	if opts.Timeout > 0 {
 		s.timer = time.NewTimer(opts.Timeout)
 		s.deadline = s.timer.C
@@ -115,7 +115,7 @@ func Start(g Group, opts Options) *Supervisor {
 // when it is positive, and reports whether done was closed. A caller waits
 // for the command first, then, if it likes, for what the command left
 // behind: the timeout and the kill-after keep counting between the calls.
-func (s *Supervisor) Until(done <-chan struct{}, limit time.Duration) bool {
+func (s *Stopper) Until(done <-chan struct{}, limit time.Duration) bool {
 	var expired <-chan time.Time
 	if limit > 0 {
 		t := time.NewTimer(limit)
@@ -143,7 +143,7 @@ func (s *Supervisor) Until(done <-chan struct{}, limit time.Duration) bool {
 	}
 }
 
-func (s *Supervisor) signalled(sig syscall.Signal) {
+func (s *Stopper) signalled(sig syscall.Signal) {
 	if s.out.Interrupted != 0 {
 		// A second signal means the user is done waiting.
 		if s.out.Killed == NotKilled {
@@ -169,14 +169,14 @@ func (s *Supervisor) signalled(sig syscall.Signal) {
 }
 
 // polite sends sig to the group and starts the kill-after.
-func (s *Supervisor) polite(sig syscall.Signal) {
+func (s *Stopper) polite(sig syscall.Signal) {
 	s.out.Polite = sig
 	s.send(sig)
 	s.kill = time.NewTimer(s.opts.KillAfter)
 	s.grace = s.kill.C
 }
 
-func (s *Supervisor) killGroup(why Kill) {
+func (s *Stopper) killGroup(why Kill) {
 	if s.out.Killed == NotKilled {
 		s.out.Killed = why
 	}
@@ -184,17 +184,17 @@ func (s *Supervisor) killGroup(why Kill) {
 	s.send(syscall.SIGKILL)
 }
 
-func (s *Supervisor) send(sig syscall.Signal) {
+func (s *Stopper) send(sig syscall.Signal) {
 	if err := s.group.SignalGroup(sig); err != nil {
 		s.logf("%v", err)
 	}
 }
 
 // Outcome is what has happened so far.
-func (s *Supervisor) Outcome() Outcome { return s.out }
+func (s *Stopper) Outcome() Outcome { return s.out }
 
 // Stop releases the timers and returns the outcome.
-func (s *Supervisor) Stop() Outcome {
+func (s *Stopper) Stop() Outcome {
 	if s.timer != nil {
 		s.timer.Stop()
 	}
@@ -205,7 +205,7 @@ func (s *Supervisor) Stop() Outcome {
 	return s.out
 }
 
-func (s *Supervisor) logf(format string, args ...any) {
+func (s *Stopper) logf(format string, args ...any) {
 	if s.opts.Log != nil {
 		fmt.Fprintf(s.opts.Log, "runner: "+format+"\n", args...)
 	}

@@ -1,4 +1,4 @@
-// Package supervise waits for a benchmark command the way timeout(1)
+// Package terminate waits for a benchmark command the way timeout(1)
 // --kill-after and systemd's stop do, so that a command that ignores the
 // polite signal never leaves the runner waiting forever.
 //
@@ -7,4 +7,4 @@
 // expires. If the command still runs KillAfter later, its group gets
 // SIGKILL; a second SIGINT or SIGTERM sends SIGKILL at once. The Outcome
 // says which of these happened, for the results and the exit status.
-package supervise
+package terminate
