@@ -85,6 +85,7 @@ func TestScripts(t *testing.T) {
 			"matchdhat":    cmdMatchDHAT,
 			"validjson":    cmdValidJSON,
 			"killrunner":   cmdKillRunner,
+			"procsgone":    cmdProcsGone,
 		},
 	})
 }
@@ -319,4 +320,76 @@ func cmdValidJSON(ts *testscript.TestScript, neg bool, args []string) {
 	if !json.Valid(data) {
 		ts.Fatalf("%s is not valid JSON:\n%s", args[0], data)
 	}
+}
+
+// cmdProcsGone checks that nothing is left of the processes whose pids the
+// files hold, nor of the process groups they lead: none may be stopped
+// when the command runs, and each must be gone, or a zombie awaiting its
+// reaper, within 10 seconds.
+//
+// usage: procsgone FILE...
+func cmdProcsGone(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: procsgone FILE...")
+	}
+	watched := map[int]bool{}
+	for _, file := range args {
+		for _, field := range strings.Fields(ts.ReadFile(file)) {
+			pid, err := strconv.Atoi(field)
+			ts.Check(err)
+			watched[pid] = true
+		}
+	}
+	if len(watched) == 0 {
+		ts.Fatalf("no pid in %s", strings.Join(args, " "))
+	}
+	left := leftProcesses(ts, watched)
+	for _, p := range left {
+		if p.state == "T" || p.state == "t" {
+			ts.Fatalf("processes left stopped: %v", left)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(left) > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		left = leftProcesses(ts, watched)
+	}
+	if len(left) > 0 {
+		ts.Fatalf("processes still alive 10s later: %v", left)
+	}
+}
+
+type procState struct {
+	pid, pgrp int
+	state     string
+}
+
+// leftProcesses lists the live processes (zombies are dead) that are
+// watched or in a group a watched pid leads.
+func leftProcesses(ts *testscript.TestScript, watched map[int]bool) []procState {
+	entries, err := os.ReadDir("/proc")
+	ts.Check(err)
+	var left []procState
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// pid (comm) state ppid pgrp ...; comm may hold anything.
+		rest := string(data[strings.LastIndexByte(string(data), ')')+1:])
+		fields := strings.Fields(rest)
+		if len(fields) < 3 {
+			continue
+		}
+		pgrp, _ := strconv.Atoi(fields[2])
+		p := procState{pid: pid, pgrp: pgrp, state: fields[0]}
+		if (watched[pid] || watched[pgrp]) && p.state != "Z" && p.state != "X" {
+			left = append(left, p)
+		}
+	}
+	return left
 }

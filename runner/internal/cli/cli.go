@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"memtally.dev/runner/internal/config"
+	"memtally.dev/runner/internal/stdio"
 	"memtally.dev/runner/internal/supervise"
+	"memtally.dev/runner/internal/terminate"
 	"memtally.dev/runner/internal/threshold"
 	"memtally.dev/runner/internal/untrusted"
 )
@@ -50,6 +52,10 @@ Flags of runner run:
   --timeout D     stop the command after D, for example 90s or 2m
 
 Flags of runner and runner run:
+  --kill-after D      how long a command has, after SIGTERM at its timeout
+                      or the SIGINT or SIGTERM the runner received, before
+                      its process group gets SIGKILL (default 10s; overrides
+                      options.kill-after); a second signal kills at once
   --baseline FILE     compare with this results file, and fail on regressions
   --threshold M=T     a threshold for metric M (peak, total, count, leaked):
                       "5%", an amount such as 0 or 4KiB, or off; repeatable;
@@ -129,12 +135,14 @@ func ExitCode(err error) int {
 }
 
 // Main runs the runner with the process's arguments and streams, prints any
-// error, and returns the exit status.
+// error, and returns the exit status. A stdout or stderr whose reader has
+// gone is discarded, never a failure: the status says what was measured.
 func Main() int {
-	err := Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	streams := stdio.Open(os.Stdout, os.Stderr)
+	err := Run(os.Args[1:], os.Stdin, streams.Stdout, streams.Stderr)
 	var exit *ExitError
 	if err != nil && !(errors.As(err, &exit) && exit.Err == nil) {
-		fmt.Fprintln(os.Stderr, prefixLines("runner: ", err.Error()))
+		fmt.Fprintln(streams.Stderr, prefixLines("runner: ", err.Error()))
 	}
 	return ExitCode(err)
 }
@@ -202,6 +210,7 @@ func runConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("runner", stdout)
 	configPath := fs.String("config", "", "")
 	outDir := fs.String("out", "", "")
+	killAfterFlag := fs.Duration("kill-after", 0, "")
 	var out outputFlags
 	out.register(fs)
 	if help, err := parseFlags(fs, args, stdout); help || err != nil {
@@ -212,6 +221,9 @@ func runConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q; to run a command, use: runner run -- CMD", fs.Arg(0))
+	}
+	if err := checkKillAfter(fs, *killAfterFlag); err != nil {
+		return err
 	}
 	path := *configPath
 	if path == "" {
@@ -239,7 +251,8 @@ func runConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: cfg.OutputDir, outDir: *outDir,
 		out: out, thresholds: threshold.Defaults().Merge(cfg.Thresholds).Merge(threshold.Set(out.thresholds)),
-		allowIncomplete: out.allowIncomplete || cfg.AllowIncomplete}
+		allowIncomplete: out.allowIncomplete || cfg.AllowIncomplete,
+		killAfter:       firstPositive(*killAfterFlag, cfg.KillAfter, terminate.DefaultKillAfter)}
 	return r.run(targets)
 }
 
@@ -248,6 +261,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	name := fs.String("name", "", "")
 	outDir := fs.String("out", "", "")
 	timeout := fs.Duration("timeout", 0, "")
+	killAfterFlag := fs.Duration("kill-after", 0, "")
 	var out outputFlags
 	out.register(fs)
 	if help, err := parseFlags(fs, args, stdout); help || err != nil {
@@ -262,6 +276,9 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	if *timeout < 0 {
 		return usageError("-timeout must not be negative, got %v", *timeout)
+	}
+	if err := checkKillAfter(fs, *killAfterFlag); err != nil {
+		return err
 	}
 	if *name == "" {
 		*name = filepath.Base(argv[0])
@@ -282,8 +299,31 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: config.DefaultOutputDir, outDir: *outDir,
 		out: out, thresholds: threshold.Defaults().Merge(threshold.Set(out.thresholds)),
-		allowIncomplete: out.allowIncomplete}
+		allowIncomplete: out.allowIncomplete,
+		killAfter:       firstPositive(*killAfterFlag, terminate.DefaultKillAfter)}
 	return r.run([]target{t})
+}
+
+// checkKillAfter refuses a --kill-after that would let a command that
+// ignores signals run forever, or kill it before it could stop.
+func checkKillAfter(fs *flag.FlagSet, d time.Duration) error {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "kill-after" })
+	if set && d <= 0 {
+		return usageError("-kill-after must be positive, got %v", d)
+	}
+	return nil
+}
+
+// firstPositive returns the first of ds that is set: a flag, then the
+// config, then the default.
+func firstPositive(ds ...time.Duration) time.Duration {
+	for _, d := range ds {
+		if d > 0 {
+			return d
+		}
+	}
+	return 0
 }
 
 func relativeToCwd(path string) string {

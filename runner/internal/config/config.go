@@ -28,6 +28,10 @@ type Config struct {
 	Dir       string // absolute directory of the file; relative paths resolve here
 	Mode      string
 	OutputDir string // absolute
+	// KillAfter is options.kill-after: how long a command has between
+	// SIGTERM (or the signal the runner received) and SIGKILL; zero
+	// when the file does not say.
+	KillAfter time.Duration
 	Targets   []Target
 	// Thresholds holds the [thresholds] the file sets; metrics it leaves
 	// out keep their defaults.

@@ -17,6 +17,7 @@ func TestParseValid(t *testing.T) {
 [options]
 mode = "memory"
 output-dir = "out"
+kill-after = "3s"
 
 [[benchmarks]]
 name = "python"
@@ -36,17 +37,20 @@ timeout = "2m"
 	if cfg.OutputDir != "/proj/out" {
 		t.Errorf("OutputDir = %q", cfg.OutputDir)
 	}
+	if cfg.KillAfter != 3*time.Second {
+		t.Errorf("KillAfter = %v", cfg.KillAfter)
+	}
 	if len(cfg.Targets) != 2 {
 		t.Fatalf("got %d targets", len(cfg.Targets))
 	}
 	py, cli := cfg.Targets[0], cfg.Targets[1]
-	if py.Kind != KindCommand || strings.Join(py.Argv, "|") != "pytest|benches/" || py.WorkingDir != "/proj/examples/python-pytest" || py.Line != 6 {
+	if py.Kind != KindCommand || strings.Join(py.Argv, "|") != "pytest|benches/" || py.WorkingDir != "/proj/examples/python-pytest" || py.Line != 7 {
 		t.Errorf("python target = %+v", py)
 	}
 	if cli.Kind != KindExec || strings.Join(cli.Argv, "|") != "./mytool|--version" || cli.WorkingDir != "/proj" {
 		t.Errorf("cli target = %+v", cli)
 	}
-	if strings.Join(cli.Env, ",") != "A=1,RUST_LOG=off" || cli.Timeout != 2*time.Minute || cli.Line != 11 {
+	if strings.Join(cli.Env, ",") != "A=1,RUST_LOG=off" || cli.Timeout != 2*time.Minute || cli.Line != 12 {
 		t.Errorf("cli target = %+v", cli)
 	}
 }
@@ -87,6 +91,9 @@ func TestParseErrors(t *testing.T) {
 		{"missing name", "[[benchmarks]]\ncommand = \"b\"\n", `codspeed.toml:1: benchmarks: missing required key "name"`},
 		{"duplicate name", "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n[[benchmarks]]\nname = \"a\"\ncommand = \"c\"\n", `codspeed.toml:5: benchmarks.name: duplicate target name "a" (first defined on line 1)`},
 		{"bad duration", "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\ntimeout = \"soon\"\n", `codspeed.toml:4: benchmarks.timeout: invalid duration "soon"`},
+		{"bad kill-after", "[options]\nkill-after = \"later\"\n[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n", `codspeed.toml:2: options.kill-after: invalid duration "later"`},
+		{"zero kill-after", "[options]\nkill-after = \"0s\"\n[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n", `codspeed.toml:2: options.kill-after: must be positive, got "0s"`},
+		{"kill-after type", "[options]\nkill-after = 10\n[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n", "codspeed.toml:2: options.kill-after: expected a string, got integer"},
 		{"bad mode", "[options]\nmode = \"cpu\"\n[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n", `codspeed.toml:2: options.mode: unsupported mode "cpu"`},
 		{"benchmarks not tables", "benchmarks = 3\n", "codspeed.toml:1: benchmarks: expected an array of tables"},
 		{"multi-line string before error", "[[benchmarks]]\nname = \"a\"\ncommand = \"\"\"\n[[benchmarks]]\nx = 1\n\"\"\"\nbogus = 1\n", "codspeed.toml:7: benchmarks.bogus: unknown key"},

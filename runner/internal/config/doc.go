@@ -8,6 +8,7 @@
 //	mode = "memory"                      # the only mode memtally has
 //	output-dir = ".memtally/results"     # relative to the config's directory
 //	allow-incomplete = false             # true: exit 0, not 3, on incomplete benchmarks
+//	kill-after = "10s"                   # SIGKILL this long after SIGTERM
 //
 //	[[benchmarks]]
 //	name = "python"                      # unique, names the target in results

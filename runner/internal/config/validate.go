@@ -46,7 +46,7 @@ func (v *validator) line(path string) int {
 
 var (
 	topKeys     = []string{"options", "benchmarks", "thresholds"}
-	optionKeys  = []string{"mode", "output-dir", "allow-incomplete"}
+	optionKeys  = []string{"mode", "output-dir", "allow-incomplete", "kill-after"}
 	targetKeys  = []string{"name", "command", "exec", "working-directory", "env", "timeout"}
 	noBenchmark = "no [[benchmarks]] defined; add at least one target with a name and a command or exec"
 )
@@ -111,6 +111,11 @@ func (v *validator) options(cfg *Config, opts map[string]any) {
 			cfg.AllowIncomplete = allow
 		} else {
 			v.fail("options.allow-incomplete", "options.allow-incomplete", "expected a boolean (true or false), got %s", typeName(raw))
+		}
+	}
+	if raw, ok := opts["kill-after"]; ok {
+		if d, ok := v.duration("options.kill-after", "options.kill-after", raw); ok {
+			cfg.KillAfter = d
 		}
 	}
 	if raw, ok := opts["output-dir"]; ok {
@@ -214,19 +219,29 @@ func (v *validator) target(i int, t map[string]any) (Target, bool) {
 		}
 	}
 	if raw, ok := t["timeout"]; ok {
-		if s, ok := v.str(at+".timeout", "benchmarks.timeout", raw); ok {
-			d, err := time.ParseDuration(s)
-			switch {
-			case err != nil:
-				v.fail(at+".timeout", "benchmarks.timeout", "invalid duration %q; use Go duration syntax such as \"90s\" or \"2m\"", s)
-			case d <= 0:
-				v.fail(at+".timeout", "benchmarks.timeout", "must be positive, got %q", s)
-			default:
-				target.Timeout = d
-			}
+		if d, ok := v.duration(at+".timeout", "benchmarks.timeout", raw); ok {
+			target.Timeout = d
 		}
 	}
 	return target, len(v.errs) == errsBefore
+}
+
+// duration reads a positive duration in Go syntax.
+func (v *validator) duration(at, key string, raw any) (time.Duration, bool) {
+	s, ok := v.str(at, key, raw)
+	if !ok {
+		return 0, false
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		v.fail(at, key, "invalid duration %q; use Go duration syntax such as \"90s\" or \"2m\"", s)
+		return 0, false
+	case d <= 0:
+		v.fail(at, key, "must be positive, got %q", s)
+		return 0, false
+	}
+	return d, true
 }
 
 func (v *validator) argv(path, key string, raw any) ([]string, bool) {

@@ -12,8 +12,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -73,8 +75,10 @@ func run(args []string, out io.Writer) error {
 	group := fs.String("group", "group", "group named in the URIs")
 	misbehave := fs.String("misbehave", "", "how to break the protocol")
 	exit := fs.Int("exit", 0, "exit status after the benchmarks")
-	hold := fs.Duration("hold", 0, "time spent inside each benchmark")
-	ready := fs.String("ready", "", "file created once the first benchmark is running (with -stall-after, once it stalls)")
+	hold := fs.Duration("hold", 0, "time spent inside each benchmark, from -ready-at on")
+	ready := fs.String("ready", "", "file created, holding the pid, once benchmark -ready-at is running (with -stall-after, once it stalls)")
+	readyAt := fs.Int("ready-at", 1, "the benchmark that creates -ready, and from which -hold applies")
+	ignoreSignals := fs.Bool("ignore-signals", false, "ignore SIGINT and SIGTERM, as a benchmark that does not stop on them")
 	stallAfter := fs.Int("stall-after", 0, "after this many benchmarks, start the next one and never stop it")
 	spawn := fs.String("spawn", "", "a command, split at spaces, started before the first benchmark and left running")
 	expectReject := fs.Bool("expect-reject", false, "succeed only if the runner rejects the hello")
@@ -96,6 +100,9 @@ func run(args []string, out io.Writer) error {
 	}
 	if _, ok := misbehaviours[*misbehave]; !ok {
 		return fmt.Errorf("unknown -misbehave %q", *misbehave)
+	}
+	if *ignoreSignals {
+		signal.Ignore(syscall.SIGINT, syscall.SIGTERM)
 	}
 
 	h := &harness{out: out, hello: protocol.Hello{
@@ -179,7 +186,7 @@ func run(args []string, out io.Writer) error {
 		}
 		if *stallAfter > 0 && i == *stallAfter+1 {
 			if *ready != "" {
-				if err := os.WriteFile(*ready, nil, 0o644); err != nil {
+				if err := writeReady(*ready); err != nil {
 					return err
 				}
 			}
@@ -188,12 +195,12 @@ func run(args []string, out io.Writer) error {
 				time.Sleep(time.Hour)
 			}
 		}
-		if i == 1 && *stallAfter == 0 {
-			if *ready != "" {
-				if err := os.WriteFile(*ready, nil, 0o644); err != nil {
-					return err
-				}
+		if i == *readyAt && *ready != "" && *stallAfter == 0 {
+			if err := writeReady(*ready); err != nil {
+				return err
 			}
+		}
+		if i == 1 {
 			closed, err := h.misbehave(*misbehave)
 			if err != nil {
 				return err
@@ -218,7 +225,9 @@ func run(args []string, out io.Writer) error {
 				return fmt.Errorf("resume %s: %w", shown, err)
 			}
 		}
-		time.Sleep(*hold)
+		if i >= *readyAt {
+			time.Sleep(*hold)
+		}
 		if err := c.Stop(); err != nil {
 			return fmt.Errorf("stop %s: %w", shown, err)
 		}
@@ -234,6 +243,18 @@ func run(args []string, out io.Writer) error {
 		return exitCode(*exit)
 	}
 	return nil
+}
+
+// writeReady creates the file that tells a test the benchmark runs, holding
+// the harness's pid, which is also its process group's when the runner
+// started it: written aside and renamed, so that the file never exists
+// without its pid.
+func writeReady(path string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, fmt.Appendf(nil, "%d\n", os.Getpid()), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // misbehave breaks the protocol inside a benchmark window. It reports

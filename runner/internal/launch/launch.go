@@ -9,7 +9,6 @@ import (
 	"io"
 	"os/exec"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -148,19 +147,6 @@ func (p *Process) Describe() string {
 		return "killed by signal " + unix.SignalName(ws.Signal())
 	}
 	return fmt.Sprintf("exit status %d", state.ExitCode())
-}
-
-// Stop ends the group: sig first, then SIGKILL to whatever is still alive
-// after grace.
-func (p *Process) Stop(sig syscall.Signal, grace time.Duration) error {
-	if err := p.SignalGroup(sig); err != nil {
-		return err
-	}
-	select {
-	case <-p.done:
-	case <-time.After(grace):
-	}
-	return p.SignalGroup(syscall.SIGKILL)
 }
 
 // Environ returns base with overrides applied: a later KEY=VALUE replaces an

@@ -35,8 +35,9 @@ type Run struct {
 	StartedAt     time.Time `json:"started_at"`
 	FinishedAt    time.Time `json:"finished_at,omitzero"`
 	Complete      bool      `json:"complete"` // false while running, or when the run was interrupted
-	// Reason says why a finished run is incomplete, when the runner
-	// could not finish it itself (it was killed).
+	// Reason says why Complete is false: the run has not finished (it
+	// is in progress, or the runner died), or which signal interrupted
+	// it and when.
 	Reason string `json:"reason,omitempty"`
 	// Repeat is how many times the run ran every target (--repeat);
 	// omitted for a single run.
