@@ -10,6 +10,7 @@ import (
 	"memtally.dev/runner/internal/capture"
 	"memtally.dev/runner/internal/fifo"
 	"memtally.dev/runner/internal/results"
+	"memtally.dev/runner/internal/untrusted"
 )
 
 const (
@@ -215,6 +216,9 @@ func (s *Server) finish(reason string) {
 	s.flushRepeats()
 }
 
+// logf writes a line about the target. Its text quotes what clients sent
+// (URIs, names, reasons), so it is escaped as a whole: a client cannot
+// rewrite the terminal or add lines.
 func (s *Server) logf(format string, args ...any) {
-	fmt.Fprintf(s.log, "runner: target %s: "+format+"\n", append([]any{s.target}, args...)...)
+	fmt.Fprintf(s.log, "runner: target %s: %s\n", untrusted.Terminal(s.target), untrusted.Terminal(fmt.Sprintf(format, args...)))
 }

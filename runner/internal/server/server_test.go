@@ -255,3 +255,15 @@ func TestJSHeap(t *testing.T) {
 		t.Fatalf("js_heap = %+v", h)
 	}
 }
+
+// What a client sent reaches the runner's log escaped: a URI cannot clear
+// the terminal or forge a line of its own.
+func TestLogEscapesClientText(t *testing.T) {
+	log := &syncLog{}
+	srv := New(nil, "tar\x1bget", log, nil)
+	srv.logf("start tracking %s: %v", "a.py::x\x1b[2J\rrunner: all ok\n", "busy")
+	want := "runner: target tar\\x1bget: start tracking a.py::x\\x1b[2J\\rrunner: all ok\\n: busy\n"
+	if got := log.String(); got != want {
+		t.Errorf("log = %q, want %q", got, want)
+	}
+}
