@@ -16,19 +16,35 @@ type Group struct {
 }
 
 // Groups collects the windows of run by target and URI, sorted by target,
-// then URI: the order of every table memtally prints.
+// then URI: the order of every table memtally prints. A group of a single
+// window shares it with run rather than copying it, which would double the
+// windows of a run of 100,000 benchmarks; its Runs has no room to append
+// into run's.
 func Groups(run *Run) []Group {
 	index := map[[2]string]int{}
 	var groups []Group
-	for _, b := range run.Benchmarks {
+	// The windows of each group, as indexes into run.Benchmarks.
+	var members [][]int
+	for i, b := range run.Benchmarks {
 		key := [2]string{b.Target, b.URI}
-		i, ok := index[key]
+		g, ok := index[key]
 		if !ok {
-			i = len(groups)
-			index[key] = i
+			g = len(groups)
+			index[key] = g
 			groups = append(groups, Group{Target: b.Target, URI: b.URI})
+			members = append(members, nil)
 		}
-		groups[i].Runs = append(groups[i].Runs, b)
+		members[g] = append(members[g], i)
+	}
+	for g, m := range members {
+		if len(m) == 1 {
+			groups[g].Runs = run.Benchmarks[m[0] : m[0]+1 : m[0]+1]
+			continue
+		}
+		groups[g].Runs = make([]Benchmark, len(m))
+		for j, i := range m {
+			groups[g].Runs[j] = run.Benchmarks[i]
+		}
 	}
 	sort.SliceStable(groups, func(i, j int) bool {
 		if groups[i].Target != groups[j].Target {
