@@ -21,29 +21,35 @@ type Group struct {
 // windows of a run of 100,000 benchmarks; its Runs has no room to append
 // into run's.
 func Groups(run *Run) []Group {
-	index := map[[2]string]int{}
-	var groups []Group
-	// The windows of each group, as indexes into run.Benchmarks.
-	var members [][]int
+	// Sized up front, for one group per window without --repeat: grown
+	// by appends, the map and slices of a run of 100,000 benchmarks
+	// left several times their size behind them.
+	n := len(run.Benchmarks)
+	size := n / max(run.Repeat, 1)
+	index := make(map[[2]string]int, size)
+	groups := make([]Group, 0, size)
+	counts := make([]int, 0, size) // windows per group
+	of := make([]int, n)           // the group of each window
 	for i, b := range run.Benchmarks {
 		key := [2]string{b.Target, b.URI}
 		g, ok := index[key]
 		if !ok {
 			g = len(groups)
 			index[key] = g
-			groups = append(groups, Group{Target: b.Target, URI: b.URI})
-			members = append(members, nil)
+			groups = append(groups, Group{Target: b.Target, URI: b.URI, Runs: run.Benchmarks[i : i+1 : i+1]})
+			counts = append(counts, 0)
 		}
-		members[g] = append(members[g], i)
+		counts[g]++
+		of[i] = g
 	}
-	for g, m := range members {
-		if len(m) == 1 {
-			groups[g].Runs = run.Benchmarks[m[0] : m[0]+1 : m[0]+1]
-			continue
+	for g, c := range counts {
+		if c > 1 {
+			groups[g].Runs = make([]Benchmark, 0, c)
 		}
-		groups[g].Runs = make([]Benchmark, len(m))
-		for j, i := range m {
-			groups[g].Runs[j] = run.Benchmarks[i]
+	}
+	for i, g := range of {
+		if counts[g] > 1 {
+			groups[g].Runs = append(groups[g].Runs, run.Benchmarks[i])
 		}
 	}
 	sort.SliceStable(groups, func(i, j int) bool {
