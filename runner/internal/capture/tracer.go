@@ -98,6 +98,10 @@ type Tracer struct {
 	// markMu serialises the runs of the mark and flush programs: a sync
 	// takes several, and the number it claims is kept in the BPF state.
 	markMu sync.Mutex
+	// batches is flush's copy of the per-CPU batches, kept between
+	// syncs under markMu: a fresh one per sync was a fifth of what the
+	// runner allocated on a target of 100,000 benchmarks.
+	batches []memtallyCpuBatch
 	// counting is set while a window is open or armed, when the reader
 	// writes periodic sync marks (syncIfDue).
 	counting atomic.Bool
@@ -422,11 +426,20 @@ func (t *Tracer) syncLocked(waiter uint32, patient bool) error {
 
 // flush writes out the partial batch of every CPU that has one.
 func (t *Tracer) flush(patient bool) error {
-	var batches []memtallyCpuBatch
-	if err := t.objs.Batches.Lookup(uint32(0), &batches); err != nil {
+	if t.batches == nil {
+		n, err := ebpf.PossibleCPU()
+		if err != nil {
+			return fmt.Errorf("read batches: %w", err)
+		}
+		t.batches = make([]memtallyCpuBatch, n)
+	}
+	// Given a slice rather than a pointer to one, Lookup fills it in
+	// place; every CPU's batch is overwritten.
+	if err := t.objs.Batches.Lookup(uint32(0), t.batches); err != nil {
 		return fmt.Errorf("read batches: %w", err)
 	}
-	for cpu, b := range batches {
+	for cpu := range t.batches {
+		b := &t.batches[cpu]
 		// A CPU seen idle here holds no event numbered before the
 		// sync mark: its program would have marked the batch busy
 		// before taking its number.

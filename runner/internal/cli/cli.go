@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"memtally.dev/runner/internal/config"
+	"memtally.dev/runner/internal/memlimit"
 	"memtally.dev/runner/internal/stdio"
 	"memtally.dev/runner/internal/supervise"
 	"memtally.dev/runner/internal/terminate"
@@ -138,6 +139,8 @@ func ExitCode(err error) int {
 // error, and returns the exit status. A stdout or stderr whose reader has
 // gone is discarded, never a failure: the status says what was measured.
 func Main() int {
+	// Only the runner's own process: tests call Run in theirs.
+	defer memlimit.Start()()
 	streams := stdio.Open(os.Stdout, os.Stderr)
 	err := Run(os.Args[1:], os.Stdin, streams.Stdout, streams.Stderr)
 	var exit *ExitError

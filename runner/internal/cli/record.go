@@ -51,19 +51,12 @@ func (rec *recorder) window(index int, b results.Benchmark, t results.Target, be
 	snap := *rec.run
 	t.Status = results.StatusFailed
 	t.Reason = journal.InProgressReason
-	n := len(rec.run.Benchmarks)
-	snap.Targets = append(rec.run.Targets[:len(rec.run.Targets):len(rec.run.Targets)], t)
-	if n == 0 && rep == 0 {
-		// A run's first target, perhaps of 100,000 benchmarks, is
-		// written without a copy of them.
-		snap.Benchmarks = benchmarks
-	} else {
-		snap.Benchmarks = append(rec.run.Benchmarks[:n:n], benchmarks...)
-		for i := n; rep > 0 && i < len(snap.Benchmarks); i++ {
-			snap.Benchmarks[i].Repetition = rep
-		}
-	}
-	err := results.Write(rec.dir, &snap)
+	n := len(rec.run.Targets)
+	snap.Targets = append(rec.run.Targets[:n:n], t)
+	// The target's windows follow the run's in the file without being
+	// copied after them: at 100,000 windows a copy would cost more than
+	// the rewrite.
+	err := results.WriteWith(rec.dir, &snap, benchmarks, rep)
 	rec.next = now.Add(max(checkpointEvery, checkpointShare*time.Since(now)))
 	if err != nil {
 		return err

@@ -184,7 +184,16 @@ func (r *runner) run(targets []target) error {
 				}
 			}
 			run.Targets = append(run.Targets, out.result)
-			run.Benchmarks = append(run.Benchmarks, out.benchmarks...)
+			if len(run.Benchmarks) == 0 && len(out.benchmarks) > 0 {
+				// The target's windows become the run's without a
+				// copy, which would double them at the end of a
+				// first target of 100,000 benchmarks. A target
+				// without any leaves the run's empty array, which
+				// results.json must show as [], not null.
+				run.Benchmarks = out.benchmarks
+			} else {
+				run.Benchmarks = append(run.Benchmarks, out.benchmarks...)
+			}
 			if err := write(); err != nil {
 				r.progress.Close()
 				return err

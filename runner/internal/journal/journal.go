@@ -167,14 +167,15 @@ func Fold(dir, reason string) (added int, err error) {
 		t.Reason = reason
 		run.Targets = append(run.Targets, t)
 	}
-	run.Benchmarks = append(run.Benchmarks, newBenchmarks...)
 	added = len(newBenchmarks)
 	run.Complete = false
 	run.Reason = reason
 	if run.FinishedAt.IsZero() {
 		run.FinishedAt = time.Now().UTC()
 	}
-	if err := results.Write(dir, run); err != nil {
+	// The journal's windows are written after the run's without
+	// appending them, which would copy the run's.
+	if err := results.WriteWith(dir, run, newBenchmarks, 0); err != nil {
 		return 0, fmt.Errorf("fold journal: %w", err)
 	}
 	return added, removeJournal(path)

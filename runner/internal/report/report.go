@@ -1,9 +1,11 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -93,6 +95,16 @@ type Series struct {
 // FromRun builds the view of run; cmp, when not nil, adds the comparison
 // with a baseline.
 func FromRun(run *results.Run, cmp *compare.Result) View {
+	v := header(run, cmp)
+	for i, g := range results.Groups(run) {
+		v.Benchmarks = append(v.Benchmarks, row(i, g, cmp))
+	}
+	return v
+}
+
+// header is the view of run without its benchmarks, which row builds one
+// at a time.
+func header(run *results.Run, cmp *compare.Result) View {
 	v := View{
 		Title:      "memtally report",
 		StartedAt:  run.StartedAt.Format("2006-01-02 15:04:05 UTC"),
@@ -114,28 +126,6 @@ func FromRun(run *results.Run, cmp *compare.Result) View {
 	for _, a := range env.Allocators {
 		v.Environment = append(v.Environment, fmt.Sprintf("allocator %s (%s)", a.Path, strings.Join(a.Families, ", ")))
 	}
-	for i, g := range results.Groups(run) {
-		status, reason := g.Status()
-		b := Benchmark{
-			ID: fmt.Sprintf("b%d", i), Target: g.Target, URI: g.URI, Runs: len(g.Runs),
-			Peak:   size(g.Summary(threshold.Peak)),
-			Total:  size(g.Summary(threshold.Total)),
-			Count:  count(g.Summary(threshold.Count)),
-			Avg:    size(g.AvgSummary()),
-			Leaked: size(g.Summary(threshold.Leaked)),
-			Status: status, Reason: reason,
-		}
-		shown := representative(g)
-		b.WindowNS = shown.StopNS - shown.StartNS
-		b.Series = []Series{native(shown)}
-		if shown.JSHeap != nil {
-			b.Series = append(b.Series, jsHeap(shown))
-		}
-		if cmp != nil {
-			b.Change, b.Regress = change(cmp, g)
-		}
-		v.Benchmarks = append(v.Benchmarks, b)
-	}
 	for _, t := range run.Targets {
 		if t.Status != results.StatusOK {
 			v.Failures = append(v.Failures, fmt.Sprintf("target %s %s: %s", t.Name, t.Status, t.Reason))
@@ -150,6 +140,30 @@ func FromRun(run *results.Run, cmp *compare.Result) View {
 		}
 	}
 	return v
+}
+
+// row is the i-th benchmark of the view, group g.
+func row(i int, g results.Group, cmp *compare.Result) Benchmark {
+	status, reason := g.Status()
+	b := Benchmark{
+		ID: fmt.Sprintf("b%d", i), Target: g.Target, URI: g.URI, Runs: len(g.Runs),
+		Peak:   size(g.Summary(threshold.Peak)),
+		Total:  size(g.Summary(threshold.Total)),
+		Count:  count(g.Summary(threshold.Count)),
+		Avg:    size(g.AvgSummary()),
+		Leaked: size(g.Summary(threshold.Leaked)),
+		Status: status, Reason: reason,
+	}
+	shown := representative(g)
+	b.WindowNS = shown.StopNS - shown.StartNS
+	b.Series = []Series{native(shown)}
+	if shown.JSHeap != nil {
+		b.Series = append(b.Series, jsHeap(shown))
+	}
+	if cmp != nil {
+		b.Change, b.Regress = change(cmp, g)
+	}
+	return b
 }
 
 // representative is the window whose peak is closest to the median peak.
@@ -269,15 +283,95 @@ func count(s stats.Summary) Number {
 
 // Render writes the page of v.
 func Render(w io.Writer, v View) error {
-	data, err := json.Marshal(v)
+	if v.Benchmarks == nil {
+		// Encoded as null: nothing to stream.
+		return render(w, v, 0, nil)
+	}
+	rows := v.Benchmarks
+	v.Benchmarks = []Benchmark{}
+	return render(w, v, len(rows), func(i int) Benchmark { return rows[i] })
+}
+
+// dataMark stands for the page's data when the template is executed; the
+// data is then written in its place, so that the page of 100,000
+// benchmarks, tens of megabytes, is never held whole in memory.
+const dataMark = "MEMTALLY_REPORT_DATA"
+
+// benchmarksEmpty is how json.Marshal encodes the empty benchmarks of the
+// view's header. Inside a JSON string every quote is escaped, so the
+// only place it can occur is the benchmarks field itself.
+const benchmarksEmpty = `"benchmarks":[]`
+
+// render writes the page of v, whose benchmarks are empty, with the n
+// rows that row returns in their place: the data encodes as json.Marshal
+// of the whole view would, one row at a time.
+func render(w io.Writer, v View, n int, row func(int) Benchmark) error {
+	var page bytes.Buffer
+	if err := executePage(&page, v.Title); err != nil {
+		return err
+	}
+	before, after, ok := bytes.Cut(page.Bytes(), []byte(dataMark))
+	if !ok || bytes.Contains(after, []byte(dataMark)) {
+		return errors.New("write report: the page template does not hold its data once")
+	}
+	head, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	// json.Marshal escapes <, > and &, so the data cannot close its
-	// script element.
-	err = page.Execute(w, map[string]any{
-		"Title":        v.Title,
-		"Data":         template.JS(data),
+	// json.Marshal escapes <, > and &, and so does the encoder, so the
+	// data cannot close its script element.
+	headBefore, headAfter, ok := bytes.Cut(head, []byte(benchmarksEmpty))
+	if n > 0 && !ok {
+		return errors.New("write report: no benchmarks field in the data")
+	}
+	if n == 0 {
+		headBefore, headAfter = head, nil
+	}
+	if _, err := w.Write(before); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if _, err := w.Write(headBefore); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if headAfter != nil {
+		if _, err := io.WriteString(w, `"benchmarks":[`); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		for i := range n {
+			buf.Reset()
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := enc.Encode(row(i)); err != nil {
+				return fmt.Errorf("write report: %w", err)
+			}
+			// Encode ends each value with a newline, which
+			// json.Marshal does not.
+			buf.Truncate(buf.Len() - 1)
+			if _, err := w.Write(buf.Bytes()); err != nil {
+				return fmt.Errorf("write report: %w", err)
+			}
+		}
+		if _, err := io.WriteString(w, "]"); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		if _, err := w.Write(headAfter); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+	}
+	if _, err := w.Write(after); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// executePage writes the page with dataMark where its data goes.
+func executePage(w io.Writer, title string) error {
+	err := page.Execute(w, map[string]any{
+		"Title":        title,
+		"Data":         template.JS(dataMark),
 		"UplotJS":      template.JS(uplotJS),
 		"UplotCSS":     template.CSS(uplotCSS),
 		"UplotLicense": uplotLicense,
@@ -290,18 +384,22 @@ func Render(w io.Writer, v View) error {
 }
 
 // Write stores the report of run as dir/report.html, through a temporary
-// file and a rename like results.json.
+// file and a rename like results.json. Each benchmark's row is built as it
+// is written, so that the view of the whole run is never held at once.
 func Write(dir string, run *results.Run, cmp *compare.Result) error {
-	var buf bytes.Buffer
-	if err := Render(&buf, FromRun(run, cmp)); err != nil {
-		return err
-	}
 	tmp, err := os.CreateTemp(dir, "."+FileName+".*")
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
+	w := bufio.NewWriterSize(tmp, 1<<16)
+	groups := results.Groups(run)
+	err = render(w, header(run, cmp), len(groups), func(i int) Benchmark { return row(i, groups[i], cmp) })
+	if err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write report: %w", err)
 	}

@@ -2,6 +2,9 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,6 +55,52 @@ func TestRenderIsSelfContained(t *testing.T) {
 	for _, want := range []string{"uPlot", "const REPORT = {", "MIT License", "peak ▲ +1.4 KiB (+30.8%) (over 5%)"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+// TestRenderStreamsTheData checks that the page's data, which Render and
+// Write encode one benchmark at a time, is json.Marshal of the whole
+// view, and that Write writes what Render does.
+func TestRenderStreamsTheData(t *testing.T) {
+	base, head := resultstest.Sample(), resultstest.Sample()
+	head.Benchmarks[0].PeakBytes = 6000
+	head.Benchmarks[1].URI = "<script>&</script>"
+	for _, cmp := range []*compare.Result{nil, compare.Runs(base, head, threshold.Defaults())} {
+		v := FromRun(head, cmp)
+		var buf bytes.Buffer
+		if err := Render(&buf, v); err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, data, _ := strings.Cut(buf.String(), "const REPORT = ")
+		data, _, _ = strings.Cut(data, ";</script>")
+		if data != string(want) {
+			t.Errorf("data:\n%s\nwant:\n%s", data, want)
+		}
+		dir := t.TempDir()
+		if err := Write(dir, head, cmp); err != nil {
+			t.Fatal(err)
+		}
+		written, err := os.ReadFile(filepath.Join(dir, FileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(written, buf.Bytes()) {
+			t.Error("Write and Render differ")
+		}
+	}
+	for _, v := range []View{{}, {Benchmarks: []Benchmark{}}} {
+		var buf bytes.Buffer
+		if err := Render(&buf, v); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(v)
+		if !strings.Contains(buf.String(), "const REPORT = "+string(want)+";") {
+			t.Errorf("the page of %+v lacks its data %s", v, want)
 		}
 	}
 }

@@ -16,19 +16,41 @@ type Group struct {
 }
 
 // Groups collects the windows of run by target and URI, sorted by target,
-// then URI: the order of every table memtally prints.
+// then URI: the order of every table memtally prints. A group of a single
+// window shares it with run rather than copying it, which would double the
+// windows of a run of 100,000 benchmarks; its Runs has no room to append
+// into run's.
 func Groups(run *Run) []Group {
-	index := map[[2]string]int{}
-	var groups []Group
-	for _, b := range run.Benchmarks {
+	// Sized up front, for one group per window without --repeat: grown
+	// by appends, the map and slices of a run of 100,000 benchmarks
+	// left several times their size behind them.
+	n := len(run.Benchmarks)
+	size := n / max(run.Repeat, 1)
+	index := make(map[[2]string]int, size)
+	groups := make([]Group, 0, size)
+	counts := make([]int, 0, size) // windows per group
+	of := make([]int, n)           // the group of each window
+	for i, b := range run.Benchmarks {
 		key := [2]string{b.Target, b.URI}
-		i, ok := index[key]
+		g, ok := index[key]
 		if !ok {
-			i = len(groups)
-			index[key] = i
-			groups = append(groups, Group{Target: b.Target, URI: b.URI})
+			g = len(groups)
+			index[key] = g
+			groups = append(groups, Group{Target: b.Target, URI: b.URI, Runs: run.Benchmarks[i : i+1 : i+1]})
+			counts = append(counts, 0)
 		}
-		groups[i].Runs = append(groups[i].Runs, b)
+		counts[g]++
+		of[i] = g
+	}
+	for g, c := range counts {
+		if c > 1 {
+			groups[g].Runs = make([]Benchmark, 0, c)
+		}
+	}
+	for i, g := range of {
+		if counts[g] > 1 {
+			groups[g].Runs = append(groups[g].Runs, run.Benchmarks[i])
+		}
 	}
 	sort.SliceStable(groups, func(i, j int) bool {
 		if groups[i].Target != groups[j].Target {

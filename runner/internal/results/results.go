@@ -1,10 +1,12 @@
 package results
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -203,17 +205,30 @@ func CreateDir(root string, start time.Time) (string, error) {
 // Write stores run as dir/results.json through a temporary file and a
 // rename, so readers see the old file or the new one, never a torn one.
 func Write(dir string, run *Run) error {
-	data, err := json.MarshalIndent(run, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode results: %w", err)
-	}
-	data = append(data, '\n')
+	return WriteWith(dir, run, nil, 0)
+}
+
+// WriteWith is Write of run with more appended to its benchmarks, each
+// with its Repetition set to rep when rep is not 0. A checkpoint of a
+// target that is still running passes that target's windows as more, so
+// that it need not copy the run's benchmarks to write them.
+//
+// The file is encoded as json.MarshalIndent(run, "", "  ") would encode
+// it, byte for byte, but one benchmark at a time into a buffered file:
+// encoding a run of 100,000 benchmarks whole takes several times the
+// file's size in memory.
+func WriteWith(dir string, run *Run, more []Benchmark, rep int) error {
 	tmp, err := os.CreateTemp(dir, "."+FileName+".*")
 	if err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	w := bufio.NewWriterSize(tmp, 1<<16)
+	if err := encode(w, run, more, rep); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write results: %w", err)
 	}
@@ -239,6 +254,95 @@ func Write(dir string, run *Run) error {
 	defer d.Close()
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("write results: sync directory: %w", err)
+	}
+	return nil
+}
+
+// benchmarksTail is how json.MarshalIndent ends a run whose benchmarks
+// are an empty array: Benchmarks is Run's last field.
+const benchmarksTail = "\n  \"benchmarks\": []\n}"
+
+// encode writes run, with more appended to its benchmarks, to w as
+// json.MarshalIndent(run, "", "  ") followed by a newline: everything
+// but the benchmarks is encoded whole, then each benchmark on its own,
+// indented as it would be inside the array.
+func encode(w io.Writer, run *Run, more []Benchmark, rep int) error {
+	n := len(run.Benchmarks) + len(more)
+	if n == 0 && run.Benchmarks == nil {
+		// A nil array encodes as null; nothing to stream.
+		data, err := json.MarshalIndent(run, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encode results: %w", err)
+		}
+		if _, err := w.Write(append(data, '\n')); err != nil {
+			return fmt.Errorf("write results: %w", err)
+		}
+		return nil
+	}
+	head := *run
+	head.Benchmarks = []Benchmark{}
+	data, err := json.MarshalIndent(&head, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode results: %w", err)
+	}
+	data, ok := bytes.CutSuffix(data, []byte(benchmarksTail))
+	if !ok {
+		return errors.New("encode results: the benchmarks are not the last field")
+	}
+	if n == 0 {
+		data = append(data, benchmarksTail+"\n"...)
+		if _, err := w.Write(data); err != nil {
+			return fmt.Errorf("write results: %w", err)
+		}
+		return nil
+	}
+	data = append(data, "\n  \"benchmarks\": [\n"...)
+	if _, err := w.Write(data); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	// One encoder and one buffer for every benchmark, so that the
+	// garbage per benchmark is what encoding/json makes of it alone.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("    ", "  ")
+	one := func(b *Benchmark, last bool) error {
+		buf.Reset()
+		buf.WriteString("    ")
+		if err := enc.Encode(b); err != nil {
+			return fmt.Errorf("encode results: %w", err)
+		}
+		// Encode ends with a newline, which becomes the separator.
+		buf.Truncate(buf.Len() - 1)
+		if !last {
+			buf.WriteByte(',')
+		}
+		buf.WriteByte('\n')
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return fmt.Errorf("write results: %w", err)
+		}
+		return nil
+	}
+	i := 0
+	for j := range run.Benchmarks {
+		i++
+		if err := one(&run.Benchmarks[j], i == n); err != nil {
+			return err
+		}
+	}
+	for j := range more {
+		i++
+		b := &more[j]
+		if rep != 0 {
+			c := *b
+			c.Repetition = rep
+			b = &c
+		}
+		if err := one(b, i == n); err != nil {
+			return err
+		}
+	}
+	if _, err := io.WriteString(w, "  ]\n}\n"); err != nil {
+		return fmt.Errorf("write results: %w", err)
 	}
 	return nil
 }

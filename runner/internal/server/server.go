@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -179,11 +180,14 @@ func (s *Server) Integrations() []results.Integration { return s.clients }
 // first bytes.
 func (s *Server) read() {
 	defer close(s.chunks)
+	// Each chunk is a copy of what one read returned, usually a frame
+	// of a hundred bytes or so: a fresh 4 KiB buffer per read was most
+	// of what the runner allocated on a target of 100,000 benchmarks.
+	buf := make([]byte, 4096)
 	for {
-		buf := make([]byte, 4096)
 		n, err := s.fifos.Ctl.Read(buf)
 		if n > 0 {
-			s.chunks <- buf[:n]
+			s.chunks <- bytes.Clone(buf[:n])
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return
