@@ -20,6 +20,7 @@ import (
 	"memtally.dev/runner/internal/cli"
 	"memtally.dev/runner/internal/fakeharness"
 	"memtally.dev/runner/internal/journal"
+	"memtally.dev/runner/internal/procstat"
 	"memtally.dev/runner/internal/results"
 	"memtally.dev/runner/internal/resultschema"
 	"memtally.dev/runner/internal/testutil"
@@ -375,20 +376,12 @@ func leftProcesses(ts *testscript.TestScript, watched map[int]bool) []procState 
 		if err != nil {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		st, err := procstat.Read(pid)
 		if err != nil {
 			continue // exited meanwhile
 		}
-		// pid (comm) state ppid pgrp ...; comm may hold anything.
-		rest := string(data[strings.LastIndexByte(string(data), ')')+1:])
-		fields := strings.Fields(rest)
-		if len(fields) < 3 {
-			continue
-		}
-		pgrp, _ := strconv.Atoi(fields[2])
-		p := procState{pid: pid, pgrp: pgrp, state: fields[0]}
-		if (watched[pid] || watched[pgrp]) && p.state != "Z" && p.state != "X" {
-			left = append(left, p)
+		if (watched[pid] || watched[st.PGID]) && !st.Dead() {
+			left = append(left, procState{pid: pid, pgrp: st.PGID, state: string(st.State)})
 		}
 	}
 	return left

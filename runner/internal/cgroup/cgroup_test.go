@@ -4,11 +4,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"memtally.dev/runner/internal/procstat"
 )
 
 func TestParseMountinfo(t *testing.T) {
@@ -120,12 +121,8 @@ func waitState(t *testing.T, pid int, state byte) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-		if err == nil {
-			i := strings.LastIndexByte(string(data), ')')
-			if i+2 < len(data) && data[i+2] == state {
-				return
-			}
+		if st, err := procstat.Read(pid); err == nil && st.State == state {
+			return
 		}
 		time.Sleep(time.Millisecond)
 	}

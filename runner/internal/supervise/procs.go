@@ -1,58 +1,15 @@
 package supervise
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
+	"memtally.dev/runner/internal/procstat"
 )
-
-// stat is what the watcher reads of /proc/PID/stat.
-type stat struct {
-	state     byte
-	ppid      int
-	pgid      int
-	flags     uint64
-	startTime string // in clock ticks since boot: with the pid, a process's identity
-}
-
-func readStat(pid int) (stat, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return stat{}, fmt.Errorf("read process %d: %w", pid, err)
-	}
-	return parseStat(data)
-}
-
-// parseStat reads "pid (comm) state ppid pgrp session tty tpgid flags ...
-// starttime ...". comm may hold spaces and parentheses: the fields start
-// after the last ')'.
-func parseStat(data []byte) (stat, error) {
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return stat{}, errors.New("parse process stat: no command name")
-	}
-	f := strings.Fields(string(data[i+1:]))
-	if len(f) < 20 || len(f[0]) != 1 {
-		return stat{}, errors.New("parse process stat: too few fields")
-	}
-	var s stat
-	var err1, err2, err3 error
-	s.state = f[0][0]
-	s.ppid, err1 = strconv.Atoi(f[1])
-	s.pgid, err2 = strconv.Atoi(f[2])
-	s.flags, err3 = strconv.ParseUint(f[6], 10, 64)
-	s.startTime = f[19]
-	if err := errors.Join(err1, err2, err3); err != nil {
-		return stat{}, fmt.Errorf("parse process stat: %w", err)
-	}
-	return s, nil
-}
 
 // member is one process of the tree, known by pid and start time.
 type member struct {
@@ -110,8 +67,8 @@ func killTree(pgid int, startTime string, timeout time.Duration) error {
 		}
 		alive := 0
 		for pid, m := range found {
-			st, err := readStat(pid)
-			if err != nil || st.startTime != m.startTime || st.state == 'Z' || st.state == 'X' {
+			st, err := procstat.Read(pid)
+			if err != nil || st.StartTime != m.startTime || st.Dead() {
 				delete(found, pid)
 				continue
 			}
@@ -130,8 +87,8 @@ func killTree(pgid int, startTime string, timeout time.Duration) error {
 
 // same reports whether m's pid still names the process found.
 func same(m member) bool {
-	st, err := readStat(m.pid)
-	return err == nil && st.startTime == m.startTime
+	st, err := procstat.Read(m.pid)
+	return err == nil && st.StartTime == m.startTime
 }
 
 // treeMembers walks /proc for the processes of group pgid and the
@@ -142,34 +99,34 @@ func treeMembers(pgid int, startTime string) ([]member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list processes: %w", err)
 	}
-	stats := map[int]stat{}
+	stats := map[int]procstat.Stat{}
 	children := map[int][]int{}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		st, err := readStat(pid)
+		st, err := procstat.Read(pid)
 		if err != nil {
 			continue // exited during the walk
 		}
 		stats[pid] = st
-		children[st.ppid] = append(children[st.ppid], pid)
+		children[st.PPID] = append(children[st.PPID], pid)
 	}
 	in := map[int]bool{}
 	var out []member
 	add := func(pid int) {
 		if !in[pid] {
 			in[pid] = true
-			out = append(out, member{pid, stats[pid].startTime})
+			out = append(out, member{pid, stats[pid].StartTime})
 		}
 	}
 	for pid, st := range stats {
-		if st.pgid == pgid {
+		if st.PGID == pgid {
 			add(pid)
 		}
 	}
-	if leader, ok := stats[pgid]; ok && leader.startTime == startTime {
+	if leader, ok := stats[pgid]; ok && leader.StartTime == startTime {
 		queue := []int{pgid}
 		for len(queue) > 0 {
 			p := queue[0]

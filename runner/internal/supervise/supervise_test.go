@@ -9,21 +9,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-func TestParseStat(t *testing.T) {
-	line := "1234 (a (b) c) T 1 1234 1234 0 -1 4194368 0 0 0 0 1 2 0 0 20 0 1 0 98765 0 0\n"
-	st, err := parseStat([]byte(line))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.state != 'T' || st.ppid != 1 || st.pgid != 1234 || st.flags != 4194368 || st.startTime != "98765" {
-		t.Errorf("parsed %+v", st)
-	}
-	if _, err := parseStat([]byte("1234 (x) R 1")); err == nil {
-		t.Error("a short line was accepted")
-	}
-}
+	"memtally.dev/runner/internal/procstat"
+)
 
 // Without a cgroup, the tree is its process group and every descendant of
 // its leader, a process that left the group included; stopped and forking
@@ -44,11 +32,11 @@ func TestKillTreeWithoutCgroup(t *testing.T) {
 	var members []member
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		st, err := readStat(pgid)
+		st, err := procstat.Read(pgid)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if members, err = treeMembers(pgid, st.startTime); err != nil {
+		if members, err = treeMembers(pgid, st.StartTime); err != nil {
 			t.Fatal(err)
 		}
 		if countSleepers(members) >= 3 {
@@ -64,14 +52,14 @@ func TestKillTreeWithoutCgroup(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	st, _ := readStat(pgid)
-	if err := killTree(pgid, st.startTime, 5*time.Second); err != nil {
+	st, _ := procstat.Read(pgid)
+	if err := killTree(pgid, st.StartTime, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	tree.Wait()
 	for _, m := range members {
-		if s, err := readStat(m.pid); err == nil && s.startTime == m.startTime && s.state != 'Z' {
-			t.Errorf("process %d of the tree is alive (state %c)", m.pid, s.state)
+		if s, err := procstat.Read(m.pid); err == nil && s.StartTime == m.startTime && s.State != 'Z' {
+			t.Errorf("process %d of the tree is alive (state %c)", m.pid, s.State)
 		}
 	}
 	if err := outside.Process.Signal(syscall.Signal(0)); err != nil {
@@ -82,8 +70,8 @@ func TestKillTreeWithoutCgroup(t *testing.T) {
 func countSleepers(ms []member) int {
 	n := 0
 	for _, m := range ms {
-		st, _ := readStat(m.pid)
-		if data, err := readComm(m.pid); err == nil && (data == "sleep" || st.state == 'T') {
+		st, _ := procstat.Read(m.pid)
+		if data, err := readComm(m.pid); err == nil && (data == "sleep" || st.State == 'T') {
 			n++
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 	"memtally.dev/runner/internal/cgroup"
 	"memtally.dev/runner/internal/journal"
+	"memtally.dev/runner/internal/procstat"
 )
 
 const (
@@ -99,12 +100,12 @@ func newWatcher(pid int) (*watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("supervise: open runner pidfd: %w", err)
 	}
-	st, err := readStat(pid)
+	st, err := procstat.Read(pid)
 	if err != nil {
 		unix.Close(pidfd)
 		return nil, fmt.Errorf("supervise: %w", err)
 	}
-	return &watcher{pid: pid, pidfd: pidfd, startTime: st.startTime}, nil
+	return &watcher{pid: pid, pidfd: pidfd, startTime: st.StartTime}, nil
 }
 
 // readMessages applies every complete line waiting on stdin, and reports
@@ -147,8 +148,8 @@ func (w *watcher) applyLines() error {
 		case m.Target != nil:
 			w.tree = m.Target
 			w.treeStart = ""
-			if st, err := readStat(m.Target.PGID); err == nil {
-				w.treeStart = st.startTime
+			if st, err := procstat.Read(m.Target.PGID); err == nil {
+				w.treeStart = st.StartTime
 			}
 		case m.TargetDone:
 			w.tree = nil
@@ -166,11 +167,11 @@ func (w *watcher) runnerGone() bool {
 	if n, err := unix.Poll(fds, 0); err == nil && n > 0 {
 		return true
 	}
-	st, err := readStat(w.pid)
-	if err != nil || st.startTime != w.startTime {
+	st, err := procstat.Read(w.pid)
+	if err != nil || st.StartTime != w.startTime {
 		return true
 	}
-	return st.flags&pfExiting != 0 || st.state == 'Z' || st.state == 'X'
+	return st.Flags&pfExiting != 0 || st.Dead()
 }
 
 // cleanUp does what the dead runner left undone: the tree first, since
@@ -223,9 +224,9 @@ func (w *watcher) commands() []member {
 		if err != nil || pid == self {
 			continue
 		}
-		st, err := readStat(pid)
-		if err == nil && st.ppid == w.pid && st.pgid == pid {
-			out = append(out, member{pid: pid, startTime: st.startTime})
+		st, err := procstat.Read(pid)
+		if err == nil && st.PPID == w.pid && st.PGID == pid {
+			out = append(out, member{pid: pid, startTime: st.StartTime})
 		}
 	}
 	return out

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"memtally.dev/runner/internal/launch"
+	"memtally.dev/runner/internal/procstat"
 )
 
 // runnerVar makes the test binary play a runner: it starts a watcher and a
@@ -74,7 +75,7 @@ func playRunner(mode string) error {
 // watcherPID finds this process's child running the watcher.
 func watcherPID() int {
 	for pid, st := range allStats() {
-		if st.ppid == os.Getpid() && st.pgid == pid {
+		if st.PPID == os.Getpid() && st.PGID == pid {
 			if cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline"); strings.Contains(string(cmdline), Subcommand) {
 				return pid
 			}
@@ -83,12 +84,12 @@ func watcherPID() int {
 	return 0
 }
 
-func allStats() map[int]stat {
-	out := map[int]stat{}
+func allStats() map[int]procstat.Stat {
+	out := map[int]procstat.Stat{}
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		if pid, err := strconv.Atoi(e.Name()); err == nil {
-			if st, err := readStat(pid); err == nil {
+			if st, err := procstat.Read(pid); err == nil {
 				out[pid] = st
 			}
 		}
@@ -125,8 +126,8 @@ func waitGone(t *testing.T, what string, pid int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		st, err := readStat(pid)
-		if err != nil || st.state == 'Z' || st.state == 'X' {
+		st, err := procstat.Read(pid)
+		if err != nil || st.Dead() {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -172,7 +173,7 @@ func TestWatcherExitsWithRunner(t *testing.T) {
 	if err := r.Wait(); err != nil {
 		t.Fatalf("pretend runner: %v", err)
 	}
-	if _, err := readStat(watcher); err == nil {
+	if _, err := procstat.Read(watcher); err == nil {
 		t.Errorf("the watcher (pid %d) outlived the runner's normal end", watcher)
 	}
 }
