@@ -1,13 +1,32 @@
 #!/usr/bin/env bash
-# Builds examples/cpp-google-benchmark and runs it with its own
+# Builds examples/cpp-google-benchmark, a plain google-benchmark CMake
+# project, against memtally's package in CMAKE_BUILD_DIR from a fresh
+# configure with CMAKE_PREFIX_PATH alone, and runs it with its own
 # codspeed.toml under the runner, and as plain google-benchmark.
+# Usage: example.sh CMAKE_BUILD_DIR
 set -euo pipefail
+prefix=$(realpath "$1")
 runner=${MEMTALLY_RUNNER:?MEMTALLY_RUNNER must name the runner binary}
 example=$(git rev-parse --show-toplevel)/examples/cpp-google-benchmark
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+unset CPATH CPLUS_INCLUDE_PATH LIBRARY_PATH LDFLAGS CPPFLAGS CXXFLAGS LD_LIBRARY_PATH
 
-make -s -C "$example"
+# A fresh configure: nothing cached from an earlier build of the example
+# (its own build of the package, in build/memtally, may stay).
+if [ -d "$example/build" ]; then
+	find "$example/build" -mindepth 1 -maxdepth 1 ! -name memtally -exec rm -rf {} +
+fi
+make -s -C "$example" bench MEMTALLY_PREFIX="$prefix"
+# The suite found memtally's package, not the system's.
+grep -q "^benchmark_DIR:PATH=$prefix/" "$example/build/CMakeCache.txt" || {
+	grep '^benchmark_DIR' "$example/build/CMakeCache.txt"
+	exit 1
+}
+ldd "$example/build/bench" | grep -q "libbenchmark\.so\.1 => $prefix/" || {
+	ldd "$example/build/bench"
+	exit 1
+}
 echo "-- under the runner, with the example's codspeed.toml"
 (cd "$example" && "$runner" --config codspeed.toml --out "$work/out") >"$work/stdout" 2>&1 || {
 	cat "$work/stdout"
@@ -44,4 +63,20 @@ fi
 for name in BM_Words/512 BM_Join BM_VectorReserve BM_Empty Corpus/Frequencies; do
 	grep -q "^$name " "$work/plain" || { echo "missing $name" >&2; exit 1; }
 done
+
+echo "-- MEMTALLY_SOURCE_ROOT set at configure: URIs relative to it"
+cmake -S "$example" -B "$work/rooted" -DCMAKE_PREFIX_PATH="$prefix" \
+	-DMEMTALLY_SOURCE_ROOT="$example/bench" >/dev/null
+cmake --build "$work/rooted" -j2 >/dev/null
+"$runner" run --name rooted --out "$work/rooted-out" -- \
+	"$work/rooted/bench" --benchmark_filter='BM_Empty|BM_Join' >"$work/stdout" 2>&1 || {
+	cat "$work/stdout"
+	exit 1
+}
+python3 - "$work/rooted-out/results.json" <<'PY'
+import json, sys
+uris = sorted(r["uri"] for r in json.load(open(sys.argv[1]))["benchmarks"])
+assert uris == ["container_bench.cpp::BM_Empty", "string_bench.cpp::BM_Join"], uris
+print("ok: URIs relative to MEMTALLY_SOURCE_ROOT")
+PY
 echo "example: all checks passed"
