@@ -103,6 +103,12 @@ std::vector<Family>& families() {
   return all;
 }
 
+// Guards families(): google-benchmark allows registering from any thread.
+std::mutex& families_mu() {
+  static std::mutex mu;
+  return mu;
+}
+
 // Session state. Everything is built before the first window; the hooks
 // only index into it, so nothing here allocates inside a window.
 struct Session {
@@ -241,6 +247,7 @@ bool prepare(BenchmarkReporter* file, const std::string* spec) {
   set_flags({"--benchmark_list_tests=true"});
   run(&list, file, spec);
   set_flags({"--benchmark_list_tests=false"});
+  std::lock_guard<std::mutex> families_lock(families_mu());
   std::istringstream in(names.str());
   size_t fam = 0;
   std::vector<size_t> used(families().size(), 0);
@@ -381,7 +388,10 @@ namespace internal {
 // Every registration macro, inline in the benchmark's own code, and
 // RegisterBenchmark come through here.
 Benchmark* RegisterBenchmarkInternal(Benchmark* family) {
-  families().push_back(Family{family, std::string()});
+  {
+    std::lock_guard<std::mutex> lock(families_mu());
+    families().push_back(Family{family, std::string()});
+  }
   return MemtallyRealRegisterBenchmarkInternal(family);
 }
 
@@ -399,6 +409,7 @@ void Register(::benchmark::internal::Benchmark* family, const char* file,
     path.erase(0, n + 1);
   while (path.compare(0, 2, "./") == 0) path.erase(0, 2);
   // The family was registered just before: search from the newest.
+  std::lock_guard<std::mutex> lock(families_mu());
   std::vector<Family>& all = families();
   for (size_t i = all.size(); i-- > 0;) {
     if (all[i].benchmark == family) {

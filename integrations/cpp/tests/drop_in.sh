@@ -4,7 +4,7 @@
 # -lpthread) with no flag of memtally's, then switched by LD_LIBRARY_PATH
 # alone to memtally's libbenchmark, installed into a temporary prefix. A
 # binary built against upstream's shared libbenchmark_main.so.1 switches
-# the same way.
+# the same way, and a make build with memtally's header gets file URIs.
 # Usage: drop_in.sh CMAKE_BUILD_DIR
 set -euo pipefail
 build=$(realpath "$1")
@@ -62,9 +62,10 @@ imported=$(comm -12 "$work/imports" "$work/debian.syms" | wc -l)
 echo "ok: all $(wc -l <"$work/debian.syms") exported, $imported of them imported by the binary"
 
 check() {
-	python3 - "$1" <<'PY'
+	python3 - "$1" "${2:-}" <<'PY'
 import json, sys
 records = json.load(open(sys.argv[1]))["benchmarks"]
+prefix = sys.argv[2]
 got = [(r["uri"], r["status"], r["alloc_count"], r["total_bytes"], r["leaked_bytes"])
        for r in records]
 # No header of memtally's: URIs are google-benchmark's instance names.
@@ -79,6 +80,7 @@ want = [
     # The copy of SetUp's 64-byte string, not the string itself.
     ("Names/Copy", "ok", 1, 65, 0),
 ]
+want = [(prefix + w[0],) + w[1:] for w in want]
 assert got == want, got
 print("ok: one window per benchmark, exact numbers")
 PY
@@ -119,4 +121,14 @@ readelf -d "$work/upstream_bench" | grep -q 'NEEDED.*\[libbenchmark_main\.so\.1\
 	exit 1
 }
 check "$work/out2/results.json"
+
+echo "-- rebuilt by make with memtally's header, as README.md says: file URIs"
+mkdir "$work/rebuilt"
+CPPFLAGS="-I$work/prefix/include/memtally-benchmark -I$work/prefix/include -DMEMTALLY_SOURCE_ROOT='\"$plain\"'" \
+	LDFLAGS="-L$lib -Wl,-rpath,$lib" make -s -C "$plain" OUT="$work/rebuilt"
+"$runner" run --name plain --out "$work/out3" -- "$work/rebuilt/plain_bench" >"$work/stdout" 2>&1 || {
+	cat "$work/stdout"
+	exit 1
+}
+check "$work/out3/results.json" "bench/plain_bench.cc::"
 echo "drop-in: all checks passed"
