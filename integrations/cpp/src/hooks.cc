@@ -260,6 +260,7 @@ bool prepare(BenchmarkReporter* file, const std::string* spec) {
       const std::string& source = families()[fam].file;
       s.uris.push_back(source.empty() ? name : source + "::" + name);
     } else {
+      // No family left of that name: the name alone.
       s.uris.push_back(name);
     }
   }
@@ -306,8 +307,7 @@ size_t run_specified(BenchmarkReporter* display, BenchmarkReporter* file,
 }  // namespace
 
 void State::StartKeepRunning() {
-  State* st = this;
-  RealStartKeepRunning(st);
+  RealStartKeepRunning(this);
   Session& s = session();
   if (!s.active.load(std::memory_order_relaxed)) return;
   std::lock_guard<std::mutex> lock(s.mu);
@@ -323,17 +323,16 @@ void State::StartKeepRunning() {
 }
 
 void State::FinishKeepRunning() {
-  State* st = this;
   Session& s = session();
   if (s.active.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> lock(s.mu);
-    if (++s.finished >= st->threads()) {
+    if (++s.finished >= threads()) {
       close_window(s);
       s.entered = 0;
       s.paused = false;
     }
   }
-  RealFinishKeepRunning(st);
+  RealFinishKeepRunning(this);
 }
 
 void State::PauseTiming() {
