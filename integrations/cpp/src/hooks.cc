@@ -1,6 +1,9 @@
-// Memory mode for google-benchmark. This file sees the real
-// <benchmark/benchmark.h>; benchmark sources see memtally's header, which
-// renames a few entry points to the Memtally* functions defined here.
+// Memory mode for google-benchmark, compiled into memtally's build of the
+// library itself. google-benchmark's own sources are compiled with
+// real_names.h, which renames the entry points this file wraps; this file
+// sees the real <benchmark/benchmark.h> and defines the public names, so
+// every caller outside the library, a binary built against Debian's
+// libbenchmark included, reaches these wrappers.
 //
 // Under the runner, RunSpecifiedBenchmarks first lists the instances it is
 // about to run (the names become URIs), forces every instance to one
@@ -40,15 +43,27 @@ using benchmark::BenchmarkReporter;
 using benchmark::State;
 using benchmark::internal::Benchmark;
 
-// State's private loop functions, and the renamed members that benchmark
-// sources call. Both are non-virtual members taking only `this`, which the
+// State's members as real_names.h renamed them in the library's sources.
+// This file's State declares them by their public names, so they are
+// reached by symbol: non-virtual members taking only `this`, which the
 // Itanium C++ ABI passes like a first pointer argument.
-void RealStartKeepRunning(State*) __asm__("_ZN9benchmark5State16StartKeepRunningEv");
-void RealFinishKeepRunning(State*) __asm__("_ZN9benchmark5State17FinishKeepRunningEv");
-void HookStartKeepRunning(State*) __asm__("_ZN9benchmark5State24MemtallyStartKeepRunningEv");
-void HookFinishKeepRunning(State*) __asm__("_ZN9benchmark5State25MemtallyFinishKeepRunningEv");
-void HookPauseTiming(State*) __asm__("_ZN9benchmark5State19MemtallyPauseTimingEv");
-void HookResumeTiming(State*) __asm__("_ZN9benchmark5State20MemtallyResumeTimingEv");
+void RealStartKeepRunning(State*) __asm__("_ZN9benchmark5State28MemtallyRealStartKeepRunningEv");
+void RealFinishKeepRunning(State*) __asm__("_ZN9benchmark5State29MemtallyRealFinishKeepRunningEv");
+void RealPauseTiming(State*) __asm__("_ZN9benchmark5State23MemtallyRealPauseTimingEv");
+void RealResumeTiming(State*) __asm__("_ZN9benchmark5State24MemtallyRealResumeTimingEv");
+
+// The free functions as real_names.h renamed them: same signatures, so
+// ordinary declarations name the same symbols.
+namespace benchmark {
+size_t MemtallyRealRunSpecifiedBenchmarks(BenchmarkReporter* display,
+                                          BenchmarkReporter* file);
+size_t MemtallyRealRunSpecifiedBenchmarks(BenchmarkReporter* display,
+                                          BenchmarkReporter* file,
+                                          std::string spec);
+namespace internal {
+Benchmark* MemtallyRealRegisterBenchmarkInternal(Benchmark* family);
+}  // namespace internal
+}  // namespace benchmark
 
 namespace {
 
@@ -76,6 +91,8 @@ MEMTALLY_EXPOSE(FamilyAggregation, benchmark::internal::AggregationReportMode,
                 aggregation_report_mode_);
 #undef MEMTALLY_EXPOSE
 
+// Every registered family, in registration order; `file` is known when
+// the registering source was compiled with memtally's header.
 struct Family {
   Benchmark* benchmark;
   std::string file;
@@ -84,6 +101,12 @@ struct Family {
 std::vector<Family>& families() {
   static std::vector<Family> all;
   return all;
+}
+
+// Guards families(): google-benchmark allows registering from any thread.
+std::mutex& families_mu() {
+  static std::mutex mu;
+  return mu;
 }
 
 // Session state. Everything is built before the first window; the hooks
@@ -171,8 +194,9 @@ void set_flags(std::vector<std::string> flags) {
 
 size_t run(BenchmarkReporter* display, BenchmarkReporter* file,
            const std::string* spec) {
-  if (spec) return benchmark::RunSpecifiedBenchmarks(display, file, *spec);
-  return benchmark::RunSpecifiedBenchmarks(display, file);
+  if (spec)
+    return benchmark::MemtallyRealRunSpecifiedBenchmarks(display, file, *spec);
+  return benchmark::MemtallyRealRunSpecifiedBenchmarks(display, file);
 }
 
 // How many instances a family can have: one per argument set and thread
@@ -223,6 +247,7 @@ bool prepare(BenchmarkReporter* file, const std::string* spec) {
   set_flags({"--benchmark_list_tests=true"});
   run(&list, file, spec);
   set_flags({"--benchmark_list_tests=false"});
+  std::lock_guard<std::mutex> families_lock(families_mu());
   std::istringstream in(names.str());
   size_t fam = 0;
   std::vector<size_t> used(families().size(), 0);
@@ -232,9 +257,10 @@ bool prepare(BenchmarkReporter* file, const std::string* spec) {
     if (found < families().size()) {
       fam = found;
       used[fam]++;
-      s.uris.push_back(families()[fam].file + "::" + name);
+      const std::string& source = families()[fam].file;
+      s.uris.push_back(source.empty() ? name : source + "::" + name);
     } else {
-      // Registered at run time with RegisterBenchmark: no file is known.
+      // No family left of that name: the name alone.
       s.uris.push_back(name);
     }
   }
@@ -280,8 +306,8 @@ size_t run_specified(BenchmarkReporter* display, BenchmarkReporter* file,
 
 }  // namespace
 
-void HookStartKeepRunning(State* st) {
-  RealStartKeepRunning(st);
+void State::StartKeepRunning() {
+  RealStartKeepRunning(this);
   Session& s = session();
   if (!s.active.load(std::memory_order_relaxed)) return;
   std::lock_guard<std::mutex> lock(s.mu);
@@ -296,20 +322,20 @@ void HookStartKeepRunning(State* st) {
   }
 }
 
-void HookFinishKeepRunning(State* st) {
+void State::FinishKeepRunning() {
   Session& s = session();
   if (s.active.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> lock(s.mu);
-    if (++s.finished >= st->threads()) {
+    if (++s.finished >= threads()) {
       close_window(s);
       s.entered = 0;
       s.paused = false;
     }
   }
-  RealFinishKeepRunning(st);
+  RealFinishKeepRunning(this);
 }
 
-void HookPauseTiming(State* st) {
+void State::PauseTiming() {
   Session& s = session();
   if (s.active.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> lock(s.mu);
@@ -318,11 +344,11 @@ void HookPauseTiming(State* st) {
       if (!memtally_active()) s.active = false;
     }
   }
-  st->PauseTiming();
+  RealPauseTiming(this);
 }
 
-void HookResumeTiming(State* st) {
-  st->ResumeTiming();
+void State::ResumeTiming() {
+  RealResumeTiming(this);
   Session& s = session();
   if (!s.active.load(std::memory_order_relaxed)) return;
   std::lock_guard<std::mutex> lock(s.mu);
@@ -335,30 +361,40 @@ void HookResumeTiming(State* st) {
 
 namespace benchmark {
 
-// The names benchmark sources call RunSpecifiedBenchmarks by.
-size_t MemtallyRunSpecifiedBenchmarks() {
+size_t RunSpecifiedBenchmarks() {
   return run_specified(nullptr, nullptr, nullptr);
 }
-size_t MemtallyRunSpecifiedBenchmarks(std::string spec) {
+size_t RunSpecifiedBenchmarks(std::string spec) {
   return run_specified(nullptr, nullptr, &spec);
 }
-size_t MemtallyRunSpecifiedBenchmarks(BenchmarkReporter* display) {
+size_t RunSpecifiedBenchmarks(BenchmarkReporter* display) {
   return run_specified(display, nullptr, nullptr);
 }
-size_t MemtallyRunSpecifiedBenchmarks(BenchmarkReporter* display,
-                                      std::string spec) {
+size_t RunSpecifiedBenchmarks(BenchmarkReporter* display, std::string spec) {
   return run_specified(display, nullptr, &spec);
 }
-size_t MemtallyRunSpecifiedBenchmarks(BenchmarkReporter* display,
-                                      BenchmarkReporter* file) {
+size_t RunSpecifiedBenchmarks(BenchmarkReporter* display,
+                              BenchmarkReporter* file) {
   return run_specified(display, file, nullptr);
 }
-size_t MemtallyRunSpecifiedBenchmarks(BenchmarkReporter* display,
-                                      BenchmarkReporter* file,
-                                      std::string spec) {
+size_t RunSpecifiedBenchmarks(BenchmarkReporter* display,
+                              BenchmarkReporter* file, std::string spec) {
   return run_specified(display, file, &spec);
 }
 
+namespace internal {
+
+// Every registration macro, inline in the benchmark's own code, and
+// RegisterBenchmark come through here.
+Benchmark* RegisterBenchmarkInternal(Benchmark* family) {
+  {
+    std::lock_guard<std::mutex> lock(families_mu());
+    families().push_back(Family{family, std::string()});
+  }
+  return MemtallyRealRegisterBenchmarkInternal(family);
+}
+
+}  // namespace internal
 }  // namespace benchmark
 
 namespace memtally {
@@ -371,7 +407,15 @@ void Register(::benchmark::internal::Benchmark* family, const char* file,
   if (n && path.compare(0, n, root) == 0 && path.size() > n && path[n] == '/')
     path.erase(0, n + 1);
   while (path.compare(0, 2, "./") == 0) path.erase(0, 2);
-  families().push_back(Family{family, path});
+  // The family was registered just before: search from the newest.
+  std::lock_guard<std::mutex> lock(families_mu());
+  std::vector<Family>& all = families();
+  for (size_t i = all.size(); i-- > 0;) {
+    if (all[i].benchmark == family) {
+      all[i].file = path;
+      return;
+    }
+  }
 }
 
 }  // namespace benchmark

@@ -1,5 +1,5 @@
 // A suite with its own main() and its own display reporter, linked with
-// memtally::benchmark: both keep working, and the reporter sees every run.
+// memtally's google-benchmark: both keep working, and the reporter sees every run.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end test of memtally::benchmark: runs tests/bench_test under the
+# End-to-end test of memtally's google-benchmark: runs tests/bench_test under the
 # real runner and without it, and tests/custom_main (own main(), own
 # reporter, KeepRunningBatch). Usage: e2e.sh BENCH_TEST CUSTOM_MAIN
 set -euo pipefail

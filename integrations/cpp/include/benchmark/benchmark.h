@@ -1,25 +1,13 @@
 // memtally's google-benchmark header. It stands in front of the real
-// <benchmark/benchmark.h> (found next on the include path) when a target
-// links memtally::benchmark, and changes two things, neither of which a
-// benchmark's source can see:
-//
-//  - State's loop entry and exit, PauseTiming/ResumeTiming and
-//    RunSpecifiedBenchmarks are renamed to memtally functions that wrap
-//    the real ones, so that memory mode can open the measurement window
-//    right before a benchmark's loop and close it right after;
-//  - every registration macro (BENCHMARK, BENCHMARK_F, ...) also records
-//    the source file that registered the benchmark, for its URI.
-//
-// Outside the memtally runner the wrappers only forward, so a benchmark
-// behaves exactly as with plain google-benchmark.
+// <benchmark/benchmark.h> (found next on the include path) in a project
+// that found memtally's `benchmark` package, and changes one thing, which
+// a benchmark's source cannot see: every registration macro (BENCHMARK,
+// BENCHMARK_F, ...) also records the source file that registered the
+// benchmark, for its URI. Memory mode itself lives in memtally's build of
+// the library, so a binary compiled without this header is measured too,
+// with URIs that are the instance names alone.
 #ifndef MEMTALLY_BENCHMARK_BENCHMARK_H_
 #define MEMTALLY_BENCHMARK_BENCHMARK_H_
-
-#define StartKeepRunning MemtallyStartKeepRunning
-#define FinishKeepRunning MemtallyFinishKeepRunning
-#define PauseTiming MemtallyPauseTiming
-#define ResumeTiming MemtallyResumeTiming
-#define RunSpecifiedBenchmarks MemtallyRunSpecifiedBenchmarks
 
 #include_next <benchmark/benchmark.h>
 

@@ -3,8 +3,9 @@
 #define MEMTALLY_REGISTRATION_H_
 
 // The project's source root, to which benchmark URIs are relative. The
-// memtally::benchmark CMake target defines it as the top-level
-// CMAKE_SOURCE_DIR; without it, URIs carry the path the compiler was given.
+// `benchmark` CMake package defines it as the top-level CMAKE_SOURCE_DIR,
+// or as the CMake variable MEMTALLY_SOURCE_ROOT; without it, URIs carry
+// the path the compiler was given.
 #ifndef MEMTALLY_SOURCE_ROOT
 #define MEMTALLY_SOURCE_ROOT ""
 #endif
@@ -18,11 +19,13 @@ class Benchmark;
 namespace memtally {
 namespace benchmark {
 
-void Register(::benchmark::internal::Benchmark* family, const char* file,
-              const char* root);
+// Exported from libbenchmark, which is built with hidden visibility.
+__attribute__((visibility("default"))) void Register(
+    ::benchmark::internal::Benchmark* family, const char* file,
+    const char* root);
 
-// The registration macros initialise one of these from the registered
-// family. __builtin_FILE() in a default argument names the file of the
+// The registration macros initialise one of these from the family that
+// RegisterBenchmarkInternal has just recorded. __builtin_FILE() in a default argument names the file of the
 // macro's expansion, that is, the user's benchmark source.
 struct Registration {
   Registration(::benchmark::internal::Benchmark* family,
