@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"memtally.dev/runner/internal/capture"
-	"memtally.dev/runner/internal/resultschema"
 	"memtally.dev/runner/internal/results"
+	"memtally.dev/runner/internal/resultschema"
 	"memtally.dev/runner/internal/resultstest"
 )
 
