@@ -28,8 +28,8 @@ var Switch = map[Kind]string{
 	GoogleBenchmark: "link memtally::benchmark_main (or memtally::benchmark) instead of benchmark::benchmark_main, after find_package(memtally-benchmark); see integrations/cpp/README.md",
 	Criterion:       `in Cargo.toml, criterion = { package = "memtally-criterion-compat", ... }; see integrations/rust/README.md`,
 	Divan:           `in Cargo.toml, divan = { package = "memtally-divan-compat", ... }; see integrations/rust/README.md`,
-	Pytest:          "pip install pytest-memtally (integrations/python) in the suite's environment; see integrations/python/README.md",
-	Vitest:          "add memtally() from @memtally/vitest to plugins in vitest.config.*; see integrations/js/packages/vitest/README.md",
+	Pytest:          "pip install ./integrations/python (pytest-memtally) in the suite's environment; see integrations/python/README.md",
+	Vitest:          "plugins: [memtally()] from @memtally/vitest in vitest.config.*; see integrations/js/packages/vitest/README.md",
 	Node:            "for a tinybench suite, node --import @memtally/tinybench/register (or withMemtally(new Bench(...))); see integrations/js/packages/tinybench/README.md",
 }
 
