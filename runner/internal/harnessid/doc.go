@@ -11,6 +11,9 @@
 //   - criterion and divan: an ELF program with functions of the Rust crate
 //     criterion or divan, in the legacy mangling (_ZN9criterion…,
 //     _ZN5divan…) or v0 (_R…_9criterion…, _R…_5divan…).
+//   - cargo bench of a package whose Cargo.toml depends on criterion or
+//     divan themselves, rather than on memtally's compat crates renamed to
+//     them: the bench binaries cargo runs are such suites.
 //   - node and vitest: the interpreter is node (an ELF program that
 //     defines napi_create_object, as every node build exports for addons),
 //     run directly, through a script whose #! line names it, or through

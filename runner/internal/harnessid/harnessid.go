@@ -65,6 +65,9 @@ func Identify(argv []string, dir, path string) (Harness, bool) {
 			argv = afterEnv(argv[1:])
 			continue
 		}
+		if filepath.Base(prog) == "cargo" {
+			return cargoBench(argv[1:], dir)
+		}
 		if h, ok := identifyELF(prog, argv[1:], dir); ok {
 			return h, true
 		}

@@ -97,6 +97,26 @@ func TestRust(t *testing.T) {
 	}
 }
 
+// TestCargoBench: cargo bench of a package that depends on criterion or
+// divan is such a suite, unless the dependency is memtally's compat crate
+// under that name.
+func TestCargoBench(t *testing.T) {
+	dir := t.TempDir()
+	manifest := write(t, dir, "Cargo.toml", "[package]\nname = \"p\"\n\n[dev-dependencies]\ncriterion = { version = \"0.5\", features = [\"html_reports\"] }\n")
+	want(t, []string{"cargo", "bench"}, dir, Criterion, manifest)
+	want(t, []string{"cargo", "+stable", "bench", "--bench", "parse", "--", "--sample-count", "5"}, dir, Criterion, manifest)
+	want(t, []string{"cargo", "build"}, dir, "", "")
+	other := t.TempDir()
+	want(t, []string{"cargo", "bench", "--manifest-path", manifest}, other, Criterion, manifest)
+	want(t, []string{"cargo", "bench", "--manifest-path=" + manifest}, other, Criterion, manifest)
+	write(t, dir, "Cargo.toml", "[package]\nname = \"p\"\n\n[dev-dependencies]\ndivan = \"0.1.14\"\n")
+	want(t, []string{"cargo", "bench"}, dir, Divan, manifest)
+	write(t, dir, "Cargo.toml", "[package]\nname = \"p\"\n\n[dev-dependencies]\ndivan = { package = \"memtally-divan-compat\", path = \"../x\" }\n")
+	want(t, []string{"cargo", "bench"}, dir, "", "")
+	write(t, dir, "Cargo.toml", "[package]\nname = \"p\"\n")
+	want(t, []string{"cargo", "bench"}, dir, "", "")
+}
+
 func TestPytest(t *testing.T) {
 	python := "/usr/bin/python3"
 	dir := t.TempDir()
