@@ -18,4 +18,3 @@ func BenchmarkAbsentGo(b *testing.B) {
 		}
 	}
 }
-
