@@ -61,6 +61,17 @@ func TestScripts(t *testing.T) {
 			// Runs report to $GITHUB_STEP_SUMMARY when it is set: a
 			// test run inside GitHub Actions must not write there.
 			env.Setenv("GITHUB_STEP_SUMMARY", "")
+			// rustup finds its toolchains from HOME, which testscript
+			// hides; scripts that build Rust need them.
+			if home, err := os.UserHomeDir(); err == nil {
+				for k, dir := range map[string]string{"RUSTUP_HOME": ".rustup", "CARGO_HOME": ".cargo"} {
+					if v := os.Getenv(k); v != "" {
+						env.Setenv(k, v)
+					} else {
+						env.Setenv(k, filepath.Join(home, dir))
+					}
+				}
+			}
 			workDir := env.WorkDir
 			env.Defer(func() {
 				n, err := resultschema.ValidateTree(workDir)
@@ -269,6 +280,9 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			for _, in := range t.Integrations {
 				fmt.Fprintf(ts.Stdout(), " integration=%s/%s/v%d", in.Name, in.Version, in.ProtocolVersion)
+			}
+			if h := t.UnswitchedHarness; h != nil {
+				fmt.Fprintf(ts.Stdout(), " unswitched=%s", h.Kind)
 			}
 			fmt.Fprintln(ts.Stdout())
 		}

@@ -30,8 +30,10 @@
 // Metrics embeds heap.Metrics, whose fields and definitions are the
 // numbers memtally reports, and adds DroppedEvents (nonzero means the
 // window is incomplete), Allocators (binaries of the followed tree probed
-// so far, with their allocator families) and Unprobed (executables of the
-// tree whose allocations cannot be seen, with the reason).
+// so far, with their allocator families), Unprobed (executables of the
+// tree whose allocations cannot be seen, with the reason) and NoAllocator
+// (executables of the tree that run no malloc-family allocator, with the
+// evidence).
 //
 // # Requirements
 //
@@ -143,6 +145,10 @@
 //
 // Package allocsym finds the entry points of glibc, libstdc++'s operators,
 // jemalloc, mimalloc and tcmalloc in .symtab, else .dynsym, and places
-// each probe. A static executable whose allocator cannot be found, a
-// stripped one for instance, is listed in Metrics.Unprobed with the reason.
+// each probe. A static executable whose allocator cannot be found is
+// judged by package noalloc: one that shows it runs no malloc-family
+// allocator at all (a Go program without cgo, such as esbuild) is listed in
+// Metrics.NoAllocator, since nothing in it escapes the probes; any other,
+// a stripped static C program for instance, in Metrics.Unprobed with the
+// reason.
 package capture

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"memtally.dev/runner/internal/allocsym"
+	"memtally.dev/runner/internal/noalloc"
 )
 
 // process is one followed thread group and the probes attached for it.
@@ -43,6 +44,9 @@ type planResult struct {
 	// dynamic loader.
 	loader    uint64
 	hasLoader bool
+	// absent says why a static executable without allocator symbols
+	// runs no allocator at all; empty when it may run one.
+	absent string
 }
 
 func (t *Tracer) process(tgid uint32) *process {
@@ -194,7 +198,7 @@ func (t *Tracer) attachAll(p *process) error {
 			// A dynamic program's allocator lives in a library; only a
 			// static executable is expected to carry its own.
 			if r.plan.Static && strings.TrimPrefix(m.path, root) == exe {
-				t.addUnprobed(exe, r.err.Error())
+				t.addStatic(exe, r)
 			}
 		default:
 			err = t.attachPlan(p, m.path, r.plan)
@@ -218,6 +222,9 @@ func (t *Tracer) plan(m mapping) planResult {
 		if off, err := allocsym.LoaderHook(m.path); err == nil {
 			r.loader, r.hasLoader = off, true
 		}
+	}
+	if r.err != nil && r.plan.Static {
+		r.absent, _, _ = noalloc.Absent(m.path)
 	}
 	t.mu.Lock()
 	t.plans[m.key] = r

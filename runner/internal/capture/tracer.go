@@ -40,8 +40,12 @@ type Metrics struct {
 	// was probed, in the order they were first probed.
 	Allocators []Allocator
 	// Unprobed lists executables in the tree whose allocator could not
-	// be found or probed.
+	// be found or probed. A window is incomplete when it is not empty.
 	Unprobed []Unprobed
+	// NoAllocator lists executables in the tree that run no malloc-family
+	// allocator (package noalloc), so that no probe misses anything in
+	// them: a static Go program such as esbuild.
+	NoAllocator []NoAllocator
 }
 
 // Allocator is one binary whose allocator entry points are probed.
@@ -79,6 +83,7 @@ type Tracer struct {
 	probed   []Allocator
 	seenBin  map[string]bool
 	unprobed []Unprobed
+	noAlloc  []NoAllocator
 	closed   bool
 
 	// Window state, owned by the data reader goroutine, which learns of
@@ -312,6 +317,7 @@ func (t *Tracer) End() (Metrics, error) {
 	t.mu.Lock()
 	m.Allocators = append([]Allocator(nil), t.probed...)
 	m.Unprobed = append([]Unprobed(nil), t.unprobed...)
+	m.NoAllocator = append([]NoAllocator(nil), t.noAlloc...)
 	t.mu.Unlock()
 	return m, nil
 }

@@ -118,6 +118,9 @@ func TestStrippedStaticUnprobed(t *testing.T) {
 	if !found {
 		t.Errorf("unprobed %+v does not name %s as stripped", m.Unprobed, bin)
 	}
+	if len(m.NoAllocator) != 0 {
+		t.Errorf("no allocator %+v: a stripped static C program may hold malloc", m.NoAllocator)
+	}
 }
 
 // TestDlopen loads a library that allocates with dlopen, then mimalloc,

@@ -175,7 +175,13 @@ func (r *runner) run(targets []target) error {
 			}
 			r.progress.TargetStarted(t.name, i+1, len(targets), rep, r.out.repeat, expected)
 			out := r.runTarget(t, slot{target: len(run.Targets), benchmark: len(run.Benchmarks), rep: rep})
-			r.progress.TargetFinished(out.result.Status, time.Duration(out.result.DurationNS))
+			incomplete := 0
+			for _, b := range out.benchmarks {
+				if b.Status == results.StatusIncomplete {
+					incomplete++
+				}
+			}
+			r.progress.TargetFinished(out.result.Status, incomplete, time.Duration(out.result.DurationNS))
 			seen[t.name] = len(out.benchmarks)
 			if r.out.repeat > 1 {
 				out.result.Repetition = rep

@@ -195,6 +195,9 @@ func (r *runner) runTarget(t target, at slot) outcome {
 			markInterrupted(out.benchmarks, o.InterruptedNS, interrupted)
 		}
 	}
+	if srv != nil && len(srv.Integrations()) == 0 {
+		out.result.UnswitchedHarness = unswitchedHarness(t.argv, t.dir, env)
+	}
 	if windows.whole {
 		whole := results.Benchmark{
 			URI: t.name, Target: t.name, PID: proc.PID(),
@@ -218,8 +221,11 @@ func (r *runner) runTarget(t target, at slot) outcome {
 			r.progress.BenchmarkFinished(m.PeakBytes, m.TotalBytes, m.AllocCount)
 		}
 		out.benchmarks = append(out.benchmarks, whole)
-	} else if len(out.benchmarks) == 0 && srv != nil && len(srv.Integrations()) == 0 {
+	} else if len(out.benchmarks) == 0 && srv != nil && len(srv.Integrations()) == 0 && out.result.UnswitchedHarness == nil {
 		fmt.Fprintf(r.stderr, "runner: target %s: no harness integration connected, so no benchmark was recorded; is the memtally integration installed? (use exec = ... to measure a plain program whole)\n", untrusted.Terminal(t.name))
+	}
+	if h := out.result.UnswitchedHarness; h != nil {
+		warnUnswitched(r.stderr, t.name, h, windows.whole)
 	}
 
 	switch {

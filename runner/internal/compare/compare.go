@@ -274,7 +274,9 @@ func renames(added, removed []results.Group) ([]Rename, []results.Group, []resul
 			keptAdded = append(keptAdded, g)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Target+out[i].To < out[j].Target+out[j].To })
+	sort.SliceStable(out, func(i, j int) bool {
+		return results.NaturalCompare(out[i].Target, out[i].To, out[j].Target, out[j].To) < 0
+	})
 	return out, keptAdded, keptRemoved
 }
 

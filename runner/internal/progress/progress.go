@@ -184,8 +184,10 @@ func (r *Reporter) BenchmarkFinished(peak, total, allocs uint64) {
 		bytesize.Format(peak), peak, bytesize.Format(total), total, allocs)
 }
 
-// TargetFinished says that the current target ended.
-func (r *Reporter) TargetFinished(status string, elapsed time.Duration) {
+// TargetFinished says that the current target ended, and how many of its
+// benchmarks are incomplete: a target that ran is "ok" even when none of
+// its numbers can be trusted, and the line must not read as if they could.
+func (r *Reporter) TargetFinished(status string, incomplete int, elapsed time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.level == Quiet {
@@ -197,7 +199,11 @@ func (r *Reporter) TargetFinished(status string, elapsed time.Duration) {
 	if r.bench == 1 {
 		noun = "benchmark"
 	}
-	fmt.Fprintf(r.w, "runner: %s target %s %s: %d %s in %s\n", r.position(), r.target, status, r.bench, noun, round(elapsed))
+	what := fmt.Sprintf("%d %s", r.bench, noun)
+	if incomplete > 0 {
+		what += fmt.Sprintf(", %d INCOMPLETE", incomplete)
+	}
+	fmt.Fprintf(r.w, "runner: %s target %s %s: %s in %s\n", r.position(), r.target, status, what, round(elapsed))
 	r.target = ""
 }
 

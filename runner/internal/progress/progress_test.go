@@ -20,7 +20,7 @@ func TestPlainLines(t *testing.T) {
 	r.TargetStarted("parse", 1, 2, 1, 1, 0)
 	r.BenchmarkStarted("a::b")
 	r.BenchmarkFinished(4096, 5000, 3)
-	r.TargetFinished("ok", 3*time.Second)
+	r.TargetFinished("ok", 0, 3*time.Second)
 	r.Close()
 	want := "runner: [1/2] target parse\nrunner: [1/2] target parse ok: 1 benchmark in 3s\n"
 	if buf.String() != want {
@@ -67,11 +67,29 @@ func TestQuiet(t *testing.T) {
 		r.TargetStarted("parse", 1, 1, 1, 1, 0)
 		r.BenchmarkStarted("a::b")
 		r.BenchmarkFinished(1, 1, 1)
-		r.TargetFinished("ok", time.Second)
+		r.TargetFinished("ok", 0, time.Second)
 		r.Close()
 	}
 	if buf.Len() != 0 {
 		t.Errorf("quiet printed %q", buf.String())
+	}
+}
+
+// TestIncompleteCounted: a target whose windows are incomplete says so on
+// its line, though the target itself ran.
+func TestIncompleteCounted(t *testing.T) {
+	var buf bytes.Buffer
+	r := New(&buf, nil, Normal)
+	fakeClock(r)
+	r.TargetStarted("vitest", 1, 1, 1, 1, 0)
+	for _, uri := range []string{"a", "b", "c"} {
+		r.BenchmarkStarted(uri)
+		r.BenchmarkFinished(1, 1, 1)
+	}
+	r.TargetFinished("ok", 2, time.Second)
+	want := "runner: [1/1] target vitest\nrunner: [1/1] target vitest ok: 3 benchmarks, 2 INCOMPLETE in 1s\n"
+	if buf.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }
 
@@ -83,7 +101,7 @@ func TestDiscarded(t *testing.T) {
 	r.BenchmarkStarted("t")
 	r.BenchmarkDiscarded()
 	r.BenchmarkStarted("")
-	r.TargetFinished("ok", time.Second)
+	r.TargetFinished("ok", 0, time.Second)
 	if !strings.Contains(buf.String(), "ok: 1 benchmark in 1s") {
 		t.Errorf("got %q", buf.String())
 	}
@@ -97,7 +115,7 @@ func TestPinnedLine(t *testing.T) {
 	fakeClock(r)
 	r.TargetStarted("parse", 1, 1, 1, 1, 0)
 	r.BenchmarkStarted("benches/parse.rs::json::a-long-name")
-	r.TargetFinished("ok", time.Second)
+	r.TargetFinished("ok", 0, time.Second)
 	r.Close()
 	out := buf.String()
 	for _, want := range []string{
@@ -129,7 +147,7 @@ func TestHostileNames(t *testing.T) {
 		r.draw()
 		r.mu.Unlock()
 		r.BenchmarkFinished(1, 2, 3)
-		r.TargetFinished("ok", time.Second)
+		r.TargetFinished("ok", 0, time.Second)
 		r.Close()
 		out := buf.String()
 		if !strings.Contains(out, `t\x1b[2J benchmark 1 a\rok\n\x1b]0;title\x07\x00`) {

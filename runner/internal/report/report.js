@@ -49,6 +49,29 @@
     if (REPORT.baseline) tr.appendChild(el("td", { class: "change" }, b.change || ""));
     return tr;
   }
+  // Names sort as the runner lists them: numbers in a name compare as
+  // numbers, so bench_2 comes before bench_10.
+  function natural(a, b) {
+    let i = 0, j = 0;
+    while (i < a.length && j < b.length) {
+      const da = /[0-9]/.test(a[i]), db = /[0-9]/.test(b[j]);
+      if (da !== db) return da ? -1 : 1;
+      if (!da) {
+        if (a[i] !== b[j]) return a[i] < b[j] ? -1 : 1;
+        i++; j++;
+        continue;
+      }
+      let ei = i, ej = j;
+      while (ei < a.length && /[0-9]/.test(a[ei])) ei++;
+      while (ej < b.length && /[0-9]/.test(b[ej])) ej++;
+      const na = a.slice(i, ei).replace(/^0+/, ""), nb = b.slice(j, ej).replace(/^0+/, "");
+      if (na.length !== nb.length) return na.length < nb.length ? -1 : 1;
+      if (na !== nb) return na < nb ? -1 : 1;
+      if (ei - i !== ej - j) return ei - i < ej - j ? -1 : 1;
+      i = ei; j = ej;
+    }
+    return (a.length - i) - (b.length - j);
+  }
   function sortKey(b, key) {
     const v = b[key];
     return v !== null && typeof v === "object" ? v.value : (v || "");
@@ -65,6 +88,7 @@
       th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
       rows.sort(function (x, y) {
         const a = sortKey(x, key), b = sortKey(y, key);
+        if (typeof a === "string" && typeof b === "string") return dir * natural(a, b);
         if (a < b) return -dir;
         if (a > b) return dir;
         return 0;

@@ -1,7 +1,9 @@
 package results
 
 import (
-	"sort"
+	"slices"
+
+	"github.com/fvbommel/sortorder"
 
 	"memtally.dev/runner/internal/stats"
 	"memtally.dev/runner/internal/threshold"
@@ -16,10 +18,10 @@ type Group struct {
 }
 
 // Groups collects the windows of run by target and URI, sorted by target,
-// then URI: the order of every table memtally prints. A group of a single
-// window shares it with run rather than copying it, which would double the
-// windows of a run of 100,000 benchmarks; its Runs has no room to append
-// into run's.
+// then URI, in natural order (NaturalCompare): the order of every table
+// memtally prints. A group of a single window shares it with run rather
+// than copying it, which would double the windows of a run of 100,000
+// benchmarks; its Runs has no room to append into run's.
 func Groups(run *Run) []Group {
 	// Sized up front, for one group per window without --repeat: grown
 	// by appends, the map and slices of a run of 100,000 benchmarks
@@ -52,13 +54,20 @@ func Groups(run *Run) []Group {
 			groups[g].Runs = append(groups[g].Runs, run.Benchmarks[i])
 		}
 	}
-	sort.SliceStable(groups, func(i, j int) bool {
-		if groups[i].Target != groups[j].Target {
-			return groups[i].Target < groups[j].Target
-		}
-		return groups[i].URI < groups[j].URI
+	slices.SortStableFunc(groups, func(a, b Group) int {
+		return NaturalCompare(a.Target, a.URI, b.Target, b.URI)
 	})
 	return groups
+}
+
+// NaturalCompare orders benchmarks by target, then URI, each in natural
+// order: the numbers in a name compare as numbers, so bench_2 comes before
+// bench_10, as a suite that numbers its cases lists them.
+func NaturalCompare(targetA, uriA, targetB, uriB string) int {
+	if c := sortorder.NaturalCompare(targetA, targetB); c != 0 {
+		return c
+	}
+	return sortorder.NaturalCompare(uriA, uriB)
 }
 
 // Summary summarises metric m over the group's windows.

@@ -23,6 +23,7 @@ type Memory struct {
 	Timeline       []TimelinePoint `json:"timeline"`
 	Allocators     []Allocator     `json:"allocators"`
 	Unprobed       []Unprobed      `json:"unprobed,omitempty"`
+	NoAllocator    []NoAllocator   `json:"no_allocator,omitempty"`
 }
 
 // TimelinePoint is the live heap at a moment of the window.
@@ -46,9 +47,18 @@ type Unprobed struct {
 	Reason string `json:"reason"`
 }
 
+// NoAllocator is an executable of the process tree that runs no
+// malloc-family allocator, so that the probes miss nothing in it, and the
+// evidence for it.
+type NoAllocator struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
 // SetMemory records a window's measurements, marking the benchmark
-// incomplete when the numbers cannot be trusted: events were lost, or part
-// of the tree allocated where no probe could see it. The window's bounds
+// incomplete when the numbers cannot be trusted: events were lost, or an
+// allocator present in the tree could not be probed. An executable that
+// runs no allocator is noted, and leaves the benchmark ok. The window's bounds
 // become the moments counting started and stopped, which every point of
 // the timeline lies between.
 func (b *Benchmark) SetMemory(m capture.Metrics) {
@@ -76,6 +86,9 @@ func (b *Benchmark) SetMemory(m capture.Metrics) {
 	for _, u := range m.Unprobed {
 		b.Unprobed = append(b.Unprobed, Unprobed{Path: u.Path, Reason: u.Reason})
 		unprobed = append(unprobed, u.Path+": "+u.Reason)
+	}
+	for _, n := range m.NoAllocator {
+		b.NoAllocator = append(b.NoAllocator, NoAllocator{Path: n.Path, Reason: n.Reason})
 	}
 	if m.DroppedEvents > 0 {
 		b.Incomplete(fmt.Sprintf("%d allocation events dropped", m.DroppedEvents))

@@ -106,6 +106,18 @@ type Target struct {
 	ExitCode     int           `json:"exit_code"`
 	DurationNS   uint64        `json:"duration_ns"`
 	Integrations []Integration `json:"integrations"`
+	// UnswitchedHarness is set when the command's program is a harness
+	// memtally has an integration for, and no integration connected: its
+	// benchmarks were not measured one by one.
+	UnswitchedHarness *UnswitchedHarness `json:"unswitched_harness,omitempty"`
+}
+
+// UnswitchedHarness is a known harness that a target ran without its
+// memtally integration, and the switch that connects it.
+type UnswitchedHarness struct {
+	Kind    string `json:"kind"`
+	Program string `json:"program"`
+	Switch  string `json:"switch"`
 }
 
 // Integration is a harness integration that connected during a target.

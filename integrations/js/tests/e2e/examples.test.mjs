@@ -49,4 +49,26 @@ describe('examples under runner --config', () => {
       'benches/parse.bench.ts::empty',
     ]);
   });
+
+  it('js-vitest-esbuild: esbuild runs beside the worker, and every benchmark is ok', () => {
+    const results = runConfig('js-vitest-esbuild');
+    assertBenchmarks(results, [
+      'benches/shapes.bench.ts::shapes::area sum',
+      'benches/shapes.bench.ts::shapes::serialise',
+      'benches/shapes.bench.ts::Buffer.alloc 1 MiB',
+      'benches/shapes.bench.ts::empty',
+    ]);
+    const esbuild = join(examples, 'js-vitest-esbuild', 'node_modules', '@esbuild', 'linux-x64', 'bin', 'esbuild');
+    for (const b of results.benchmarks) {
+      assert.equal(b.unprobed, undefined, `${b.uri}: unprobed ${JSON.stringify(b.unprobed)}`);
+      // esbuild ran in the tree, and is noted, not counted against the window.
+      assert.deepEqual(
+        b.no_allocator,
+        [{ path: esbuild, reason: 'Go program without cgo: the Go runtime allocates from memory it maps itself, not with malloc' }],
+        b.uri,
+      );
+    }
+    const buffer = results.benchmarks.find((b) => b.uri.endsWith('Buffer.alloc 1 MiB'));
+    assert.ok(buffer.total_bytes >= 1 << 20, `Buffer.alloc 1 MiB: total_bytes ${buffer.total_bytes}`);
+  });
 });
