@@ -15,7 +15,10 @@ fn main() {
         "memtally-criterion-compat {version}: no criterion {version} surface in these sources"
     );
     let values: Vec<String> = SUPPORTED.iter().map(|v| format!("\"{v}\"")).collect();
-    println!("cargo::rustc-check-cfg=cfg(criterion, values({}))", values.join(", "));
+    println!(
+        "cargo::rustc-check-cfg=cfg(criterion, values({}))",
+        values.join(", ")
+    );
     println!("cargo::rustc-cfg=criterion=\"{version}\"");
     println!("cargo::rerun-if-changed=build.rs");
 }
