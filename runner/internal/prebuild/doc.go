@@ -19,4 +19,12 @@
 // cargo alias, cargo-criterion's `cargo criterion`) leaves the command
 // without a build step, since what it builds cannot be told from its words;
 // so does a bench invocation that already has --no-run, or asks for help.
+//
+// The step runs with the command's working directory and environment (less
+// the protocol's FIFOs), so that the command then finds its build up to date
+// and builds nothing under the probes. Its output passes through as the
+// command's does. The runner's signals and the target's timeout stop it as
+// they stop the command; the timeout counts for the step and for the
+// command separately. A step that fails fails its target with the step's
+// exit status, and the command does not run.
 package prebuild
