@@ -15,6 +15,7 @@ import (
 
 	"memtally.dev/runner/internal/config"
 	"memtally.dev/runner/internal/memlimit"
+	"memtally.dev/runner/internal/prebuild"
 	"memtally.dev/runner/internal/stdio"
 	"memtally.dev/runner/internal/supervise"
 	"memtally.dev/runner/internal/terminate"
@@ -70,6 +71,9 @@ Flags of runner and runner run:
   --verbose, -v       a line per benchmark, and exact bytes in the table
   --allow-incomplete  exit 0 rather than 3 when a benchmark is incomplete
                       or was not judged (also options.allow-incomplete)
+  --no-prebuild       run a cargo bench command as it is, without first
+                      building its benchmarks outside the probes with
+                      cargo bench --no-run (also options.prebuild = false)
 
 Flags of runner compare:
   --config FILE       read [thresholds] from this codspeed.toml
@@ -214,6 +218,7 @@ func runConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	configPath := fs.String("config", "", "")
 	outDir := fs.String("out", "", "")
 	killAfterFlag := fs.Duration("kill-after", 0, "")
+	noPrebuild := fs.Bool("no-prebuild", false, "")
 	var out outputFlags
 	out.register(fs)
 	if help, err := parseFlags(fs, args, stdout); help || err != nil {
@@ -251,6 +256,9 @@ func runConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			timeout:         t.Timeout,
 			wholeIfNoClient: t.Kind == config.KindExec,
 		}
+		if cfg.Prebuild && !*noPrebuild {
+			targets[i].build = prebuild.Step(t.Argv)
+		}
 	}
 	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: cfg.OutputDir, outDir: *outDir,
 		out: out, thresholds: threshold.Defaults().Merge(cfg.Thresholds).Merge(threshold.Set(out.thresholds)),
@@ -265,6 +273,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	outDir := fs.String("out", "", "")
 	timeout := fs.Duration("timeout", 0, "")
 	killAfterFlag := fs.Duration("kill-after", 0, "")
+	noPrebuild := fs.Bool("no-prebuild", false, "")
 	var out outputFlags
 	out.register(fs)
 	if help, err := parseFlags(fs, args, stdout); help || err != nil {
@@ -299,6 +308,9 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		// A plain program has no integration to report benchmarks; it
 		// is then measured whole, as one benchmark.
 		wholeIfNoClient: true,
+	}
+	if !*noPrebuild {
+		t.build = prebuild.Step(argv)
 	}
 	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: config.DefaultOutputDir, outDir: *outDir,
 		out: out, thresholds: threshold.Defaults().Merge(threshold.Set(out.thresholds)),
@@ -352,4 +364,7 @@ type target struct {
 	// wholeIfNoClient records the whole command as one benchmark when no
 	// integration reported any.
 	wholeIfNoClient bool
+	// build is the command's build step, run first outside the probes,
+	// or nil.
+	build []string
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"memtally.dev/runner/internal/fifo"
 	"memtally.dev/runner/internal/launch"
 	"memtally.dev/runner/internal/monotime"
+	"memtally.dev/runner/internal/prebuild"
 	"memtally.dev/runner/internal/progress"
 	"memtally.dev/runner/internal/results"
 	"memtally.dev/runner/internal/server"
@@ -54,6 +56,22 @@ func (r *runner) runTarget(t target, at slot) outcome {
 	}
 
 	env := memoryModeEnv(launch.Environ(os.Environ(), t.env), t.env)
+	if t.build != nil {
+		// Outside the probes, with the environment the command gets, so
+		// that the command then finds its build up to date.
+		if !r.out.quiet {
+			fmt.Fprintf(r.stderr, "runner: target %s: build step %s\n", untrusted.Terminal(t.name), untrusted.Terminal(strings.Join(t.build, " ")))
+		}
+		built := prebuild.Run(prebuild.Spec{Argv: t.build, Dir: t.dir, Env: env, Stdout: r.stdout, Stderr: r.stderr,
+			Stop: terminate.Options{Target: untrusted.Terminal(t.name), Signals: r.signals, Timeout: t.timeout, KillAfter: r.killAfter, Log: r.stderr}})
+		if built.Err != nil {
+			if sig := built.Outcome.Interrupted; sig != 0 {
+				r.interrupted = sig
+				r.stopReason = fmt.Sprintf("interrupted by %s during the build step of target %s", unix.SignalName(sig), t.name)
+			}
+			return fail(built.ExitCode, built.Err.Error())
+		}
+	}
 	var fifos *fifo.Pair
 	if t.kind == config.KindCommand {
 		var err error

@@ -39,6 +39,10 @@ type Config struct {
 	// AllowIncomplete is options.allow-incomplete: a run whose every
 	// target ran exits 0 even when a benchmark is incomplete.
 	AllowIncomplete bool
+	// Prebuild is options.prebuild: run a target's build step, when its
+	// command has one (package prebuild), before the command, outside
+	// the probes. True unless the file says false.
+	Prebuild bool
 }
 
 // Kind says how a target reports its benchmarks.

@@ -334,3 +334,24 @@ func TestAllowIncompleteOption(t *testing.T) {
 		}
 	}
 }
+
+func TestPrebuildOption(t *testing.T) {
+	for _, c := range []struct {
+		src      string
+		prebuild bool
+		err      string
+	}{
+		{"", true, ""},
+		{"[options]\nprebuild = true\n", true, ""},
+		{"[options]\nprebuild = false\n", false, ""},
+		{"[options]\nprebuild = \"no\"\n", false, "codspeed.toml:2: options.prebuild: expected a boolean (true or false), got string"},
+	} {
+		cfg, err := Parse("codspeed.toml", "/proj", c.src+"[[benchmarks]]\nname = \"a\"\ncommand = \"cargo bench\"\n")
+		switch {
+		case c.err == "" && (err != nil || cfg.Prebuild != c.prebuild):
+			t.Errorf("%q: %+v, %v; want prebuild %v", c.src, cfg, err, c.prebuild)
+		case c.err != "" && (err == nil || err.Error() != c.err):
+			t.Errorf("%q: %v, want %s", c.src, err, c.err)
+		}
+	}
+}

@@ -9,6 +9,7 @@
 //	output-dir = ".memtally/results"     # relative to the config's directory
 //	allow-incomplete = false             # true: exit 0, not 3, on incomplete benchmarks
 //	kill-after = "10s"                   # SIGKILL this long after SIGTERM
+//	prebuild = true                      # false: no build step before a cargo bench
 //
 //	[[benchmarks]]
 //	name = "python"                      # unique, names the target in results

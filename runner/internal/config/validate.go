@@ -46,13 +46,13 @@ func (v *validator) line(path string) int {
 
 var (
 	topKeys     = []string{"options", "benchmarks", "thresholds"}
-	optionKeys  = []string{"mode", "output-dir", "allow-incomplete", "kill-after"}
+	optionKeys  = []string{"mode", "output-dir", "allow-incomplete", "kill-after", "prebuild"}
 	targetKeys  = []string{"name", "command", "exec", "working-directory", "env", "timeout"}
 	noBenchmark = "no [[benchmarks]] defined; add at least one target with a name and a command or exec"
 )
 
 func (v *validator) document(doc map[string]any) *Config {
-	cfg := &Config{Mode: ModeMemory, OutputDir: filepath.Join(v.dir, DefaultOutputDir), Thresholds: threshold.Set{}}
+	cfg := &Config{Mode: ModeMemory, OutputDir: filepath.Join(v.dir, DefaultOutputDir), Thresholds: threshold.Set{}, Prebuild: true}
 	v.unknownKeys("", doc, topKeys)
 	if raw, ok := doc["options"]; ok {
 		if opts, ok := v.table("options", "options", raw); ok {
@@ -111,6 +111,13 @@ func (v *validator) options(cfg *Config, opts map[string]any) {
 			cfg.AllowIncomplete = allow
 		} else {
 			v.fail("options.allow-incomplete", "options.allow-incomplete", "expected a boolean (true or false), got %s", typeName(raw))
+		}
+	}
+	if raw, ok := opts["prebuild"]; ok {
+		if prebuild, ok := raw.(bool); ok {
+			cfg.Prebuild = prebuild
+		} else {
+			v.fail("options.prebuild", "options.prebuild", "expected a boolean (true or false), got %s", typeName(raw))
 		}
 	}
 	if raw, ok := opts["kill-after"]; ok {

@@ -99,6 +99,21 @@ impl<'a, M: Measurement> Bencher<'a, M> {
         self.iter_batched(setup, routine, BatchSize::PerIteration);
     }
 
+    /// criterion 0.3's hidden `iter_with_large_setup`: `iter_batched` with
+    /// one batch.
+    #[cfg(criterion = "0.3")]
+    #[doc(hidden)]
+    pub fn iter_with_large_setup<I, O, S: FnMut() -> I, R: FnMut(I) -> O>(
+        &mut self,
+        setup: S,
+        routine: R,
+    ) {
+        if let Mode::Real(b) = &mut self.mode {
+            return b.iter_with_large_setup(setup, routine);
+        }
+        self.iter_batched(setup, routine, BatchSize::NumBatches(1));
+    }
+
     /// Builds the input with `setup` before the window; the output and what
     /// is left of the input are dropped after it.
     pub fn iter_batched<I, O, S: FnMut() -> I, R: FnMut(I) -> O>(

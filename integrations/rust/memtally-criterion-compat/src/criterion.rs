@@ -4,7 +4,9 @@ use std::time::Duration;
 use memtally::Harness;
 use real_criterion::measurement::{Measurement, WallTime};
 use real_criterion::profiler::Profiler;
-use real_criterion::{BenchmarkFilter, PlottingBackend};
+#[cfg(not(any(criterion = "0.3", criterion = "0.4")))]
+use real_criterion::BenchmarkFilter;
+use real_criterion::PlottingBackend;
 
 use crate::group::BenchmarkGroup;
 use crate::id::BenchmarkId;
@@ -50,12 +52,23 @@ impl<M: Measurement + 'static> Criterion<M> {
         fn with_plots();
         fn without_plots();
         fn save_baseline(baseline: String);
+        #[cfg(criterion = "0.3")]
+        fn retain_baseline(baseline: String);
+        #[cfg(not(criterion = "0.3"))]
         fn retain_baseline(baseline: String, strict: bool);
-        fn with_benchmark_filter(filter: BenchmarkFilter);
         fn with_output_color(enabled: bool);
         fn output_directory(path: &Path);
         fn profile_time(profile_time: Option<Duration>);
         fn plotting_backend(backend: PlottingBackend);
+    }
+
+    /// Filters benchmarks, as criterion 0.5 and later do.
+    #[cfg(not(any(criterion = "0.3", criterion = "0.4")))]
+    pub fn with_benchmark_filter(self, filter: BenchmarkFilter) -> Self {
+        Criterion {
+            real: self.real.with_benchmark_filter(filter),
+            harness: self.harness,
+        }
     }
 
     /// Filters benchmarks by a regular expression, as criterion does.
@@ -119,6 +132,43 @@ impl<M: Measurement + 'static> Criterion<M> {
             }
             None => {
                 self.real.bench_function(id, |b| f(&mut Bencher::real(b)));
+            }
+        }
+        self
+    }
+
+    /// Always true, as in criterion 0.3, which deprecated it.
+    #[cfg(criterion = "0.3")]
+    #[deprecated(since = "0.3.4", note = "No longer useful")]
+    pub fn can_plot(&self) -> bool {
+        true
+    }
+
+    /// criterion 0.3's benchmark of `f` over each of `inputs`, deprecated
+    /// there in favour of groups; an input's URI is `id[input]`, written
+    /// with `Debug` as criterion names it.
+    #[cfg(criterion = "0.3")]
+    #[deprecated(since = "0.3.4", note = "Please use BenchmarkGroups instead.")]
+    #[allow(deprecated)]
+    pub fn bench_function_over_inputs<I, F>(&mut self, id: &str, mut f: F, inputs: I) -> &mut Self
+    where
+        I: IntoIterator,
+        I::Item: std::fmt::Debug + 'static,
+        F: FnMut(&mut Bencher<'_, M>, &I::Item) + 'static,
+    {
+        match self.harness {
+            Some(h) => {
+                for input in inputs {
+                    let uri = format!("{}::{id}[{input:?}]", once::bench_file());
+                    f(&mut Bencher::once(h, &uri), &input);
+                }
+            }
+            None => {
+                self.real.bench_function_over_inputs(
+                    id,
+                    move |b, i| f(&mut Bencher::real(b), i),
+                    inputs,
+                );
             }
         }
         self

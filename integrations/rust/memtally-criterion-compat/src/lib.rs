@@ -1,11 +1,13 @@
-//! A drop-in for [criterion](https://docs.rs/criterion) 0.5 that also
-//! measures memory under the memtally runner.
+//! A drop-in for [criterion](https://docs.rs/criterion) that also measures
+//! memory under the memtally runner.
 //!
-//! Rename the dependency and change nothing else:
+//! The crate is published once per criterion major version, at criterion's
+//! own version, and wraps that criterion: rename the dependency, keep its
+//! version, and change nothing else:
 //!
 //! ```toml
 //! [dev-dependencies]
-//! criterion = { package = "memtally-criterion-compat", version = "0.1" }
+//! criterion = { package = "memtally-criterion-compat", version = "0.5" }
 //! ```
 //!
 //! Outside the runner every item is the real criterion's, or forwards to it,

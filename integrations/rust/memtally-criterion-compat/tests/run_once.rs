@@ -6,7 +6,9 @@ extern crate memtally_criterion_compat as criterion;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use criterion::{black_box, criterion_group, BatchSize, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
+
+use criterion::{criterion_group, BatchSize, BenchmarkId, Criterion, Throughput};
 use memtally::fake_runner::FakeRunner;
 
 static RUNNER: OnceLock<FakeRunner> = OnceLock::new();
@@ -78,14 +80,30 @@ fn grouped(c: &mut Criterion) {
     h.finish();
 }
 
-criterion_group!(benches, plain, grouped);
+/// criterion 0.3's surface that 0.4 removed.
+fn legacy(_c: &mut Criterion) {
+    #[cfg(criterion = "0.3")]
+    {
+        #[allow(deprecated)]
+        _c.bench_function_over_inputs(
+            "over",
+            |b, &n| b.iter(|| note(format!("body over {n}"))),
+            vec![1u32, 2],
+        );
+        _c.bench_function("large_setup", |b| {
+            b.iter_with_large_setup(|| note("setup large_setup"), |()| note("body large_setup"))
+        });
+    }
+}
+
+criterion_group!(benches, plain, grouped, legacy);
 
 #[test]
 fn each_benchmark_runs_once_in_its_window() {
     RUNNER.get_or_init(FakeRunner::serve);
     benches();
     let log = RUNNER.get().unwrap().log();
-    let want = [
+    let mut want = vec![
         "hello",
         "start tests/run_once.rs::fn_1",
         "body fn_1",
@@ -118,5 +136,19 @@ fn each_benchmark_runs_once_in_its_window() {
         "body h::same",
         "stop",
     ];
+    if cfg!(criterion = "0.3") {
+        want.extend([
+            "start tests/run_once.rs::over[1]",
+            "body over 1",
+            "stop",
+            "start tests/run_once.rs::over[2]",
+            "body over 2",
+            "stop",
+            "setup large_setup",
+            "start tests/run_once.rs::large_setup",
+            "body large_setup",
+            "stop",
+        ]);
+    }
     assert_eq!(log, want);
 }
