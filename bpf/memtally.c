@@ -3,9 +3,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 //
 // memtally's allocation capture. Userspace (runner/internal/capture) loads
-// this object with cilium/ebpf, attaches the allocator probes per process
-// (uprobe_multi links scoped to one pid, one pair per binary) and follows the
-// process tree through the sched tracepoints below. See capture/doc.go for the
+// this object with cilium/ebpf, attaches the allocator probes once per binary
+// (uprobe_multi links on every process that maps it, one pair per binary),
+// which the programs below filter by the tracked process tree, and follows
+// that tree through the sched tracepoints below. See capture/doc.go for the
 // whole design; the comments here say why each piece is shaped as it is.
 
 #include "headers/kernel.h"
@@ -97,8 +98,9 @@ enum flush_result {
 
 // Records of the control ring: mostly processes held stopped (flags has
 // CTL_HELD) until userspace has attached their probes and sent SIGCONT.
+// Forks need no record: a child maps what its parent maps, whose binaries
+// are probed already, and the tracked map is all that follows it.
 enum ctl_type {
-	CTL_FORK = 1,   // tgid is a new child of parent
 	CTL_EXEC = 2,   // tgid has just exec'd
 	CTL_LOADER = 3, // tgid's dynamic loader changed its link map
 	CTL_EXIT = 4,   // the whole thread group tgid is gone (not held)
@@ -178,6 +180,7 @@ const struct batch_hdr *unused_batch_hdr __attribute__((unused));
 const struct cpu_batch *unused_cpu_batch __attribute__((unused));
 const enum flush_result *unused_flush_result __attribute__((unused));
 const struct ctl_event *unused_ctl_event __attribute__((unused));
+const struct file_id *unused_file_id __attribute__((unused));
 const enum kind *unused_kind __attribute__((unused));
 const enum event_type *unused_event_type __attribute__((unused));
 const enum ctl_type *unused_ctl_type __attribute__((unused));
@@ -208,6 +211,35 @@ struct {
 	__type(key, __u32);
 	__type(value, struct state);
 } states SEC(".maps");
+
+// Nonzero once userspace probes the tree's binaries, from the first window
+// (or the arming of one) on. Before that no allocation can count, so no
+// process is held for its exec or its libraries: a harness that starts a
+// runtime before saying hello runs at full speed until then. Userspace
+// writes it; the programs only read it.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} probing SEC(".maps");
+
+// An executable, as its inode.
+struct file_id {
+	__u64 dev; // the kernel's dev_t of its file system
+	__u64 ino;
+};
+
+// Executables whose allocator and dynamic loader are probed already: an
+// exec of one needs no hold, since the libraries its loader maps stop it at
+// the loader's hook. Userspace adds them once it has handled a process
+// running one, and clears the map when it detaches the probes.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct file_id);
+	__type(value, __u8);
+} handled SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -240,9 +272,6 @@ struct {
 	__type(key, int);
 	__type(value, struct thread_state);
 } threads SEC(".maps");
-
-extern int bpf_send_signal_task(struct task_struct *task, int sig,
-				enum pid_type type, __u64 value) __ksym;
 
 static __always_inline void count_n(__u32 which, __u64 n)
 {
@@ -431,6 +460,14 @@ static __always_inline int is_tracked(__u32 tgid)
 	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
 }
 
+static __always_inline int is_probing(void)
+{
+	__u32 zero = 0;
+	__u32 *on = bpf_map_lookup_elem(&probing, &zero);
+
+	return on && *on;
+}
+
 static __always_inline void loader_stop(__u64 id)
 {
 	struct ctl_event *c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
@@ -490,13 +527,15 @@ int memtally_entry(struct pt_regs *ctx)
 	struct thread_state *ts;
 	__u64 size;
 
-	// The links are scoped to one process each, so only the tree gets
-	// here; the tracked set matters only for holding processes, which
-	// must stop once the Tracer is closed.
-	if (kind == KIND_LOADER) {
-		__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid();
 
-		if (is_tracked(id >> 32))
+	// The links cover every process that maps the binary: only the
+	// tree's calls go on, and a process outside it costs a trap and this
+	// lookup.
+	if (!is_tracked(id >> 32))
+		return 0;
+	if (kind == KIND_LOADER) {
+		if (is_probing())
 			loader_stop(id);
 		return 0;
 	}
@@ -581,6 +620,8 @@ int memtally_return(struct pt_regs *ctx)
 	__u64 ret = ctx->ax;
 	__u64 addr = 0;
 
+	if (!is_tracked(bpf_get_current_pid_tgid() >> 32))
+		return 0;
 	ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
 	if (!ts || ts->depth == 0)
 		return 0;
@@ -620,39 +661,40 @@ int memtally_fork(__u64 *ctx)
 	struct task_struct *child = (struct task_struct *)ctx[1];
 	__u32 ptgid = parent->tgid;
 	__u32 ctgid = child->tgid;
-	struct ctl_event *c;
 	__u8 one = 1;
 
 	// The event fires for new threads too; they share the tgid's probes.
 	if (child->pid != child->tgid || !is_tracked(ptgid))
 		return 0;
-	if (bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY)) {
+	// Tracked before it first runs, the child is counted from its first
+	// call: the probes are per binary, and it maps its parent's. Nothing
+	// holds it, whether it copies its parent's memory or shares it
+	// (vfork).
+	if (bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY))
 		count(COUNTER_TRACKED_FULL);
-		return 0;
-	}
-	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
-	if (!c) {
-		count(COUNTER_CTL_DROPPED);
-		return 0;
-	}
-	// Stop the child before it first runs, and before telling userspace,
-	// so userspace's SIGCONT cannot come first. A vfork child is held
-	// too: uprobe_multi links only fire for their own thread group, so
-	// it needs probes of its own even while it shares its parent's mm.
-	bpf_send_signal_task(child, SIGSTOP, PIDTYPE_TGID, 0);
-	c->ts = bpf_ktime_get_ns();
-	c->type = CTL_FORK;
-	c->tgid = ctgid;
-	c->parent = ptgid;
-	c->flags = CTL_HELD;
-	bpf_ringbuf_submit(c, BPF_RB_FORCE_WAKEUP);
 	return 0;
+}
+
+// Whether an exec of bprm's file needs a hold: while the tree is probed,
+// unless the executable is known to userspace already.
+static __always_inline int exec_needs_hold(struct linux_binprm *bprm)
+{
+	struct file_id id = {};
+	struct inode *inode;
+
+	if (!is_probing())
+		return 0;
+	inode = bprm->file->f_inode;
+	id.dev = inode->i_sb->s_dev;
+	id.ino = inode->i_ino;
+	return bpf_map_lookup_elem(&handled, &id) == NULL;
 }
 
 SEC("tp_btf/sched_process_exec")
 int memtally_exec(__u64 *ctx)
 {
 	struct task_struct *task = (struct task_struct *)ctx[0];
+	struct linux_binprm *bprm = (struct linux_binprm *)ctx[2];
 	__u32 tgid = task->tgid;
 	struct state *st = get_state();
 	struct ctl_event *c;
@@ -687,6 +729,8 @@ int memtally_exec(__u64 *ctx)
 		if (r)
 			bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	}
+	if (!exec_needs_hold(bprm))
+		return 0;
 	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
 	if (!c) {
 		count(COUNTER_CTL_DROPPED);

@@ -46,12 +46,6 @@ enum {
 	BPF_LOCAL_STORAGE_GET_F_CREATE = 1,
 };
 
-/* include/linux/pid.h */
-enum pid_type {
-	PIDTYPE_PID = 0,
-	PIDTYPE_TGID = 1,
-};
-
 /* Referenced by bpf_helper_defs.h prototypes only. */
 enum rc_proto {
 	RC_PROTO_UNKNOWN = 0,
@@ -85,6 +79,24 @@ struct pt_regs {
 struct task_struct {
 	int pid;
 	int tgid;
+} __attribute__((preserve_access_index));
+
+/* What sched_process_exec's binprm leads to: the executable's inode. */
+struct super_block {
+	unsigned int s_dev;
+} __attribute__((preserve_access_index));
+
+struct inode {
+	unsigned long i_ino;
+	struct super_block *i_sb;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct inode *f_inode;
+} __attribute__((preserve_access_index));
+
+struct linux_binprm {
+	struct file *file;
 } __attribute__((preserve_access_index));
 
 #endif

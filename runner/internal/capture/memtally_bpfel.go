@@ -57,7 +57,6 @@ const (
 type memtallyCtlType uint32
 
 const (
-	memtallyCtlTypeCTL_FORK   memtallyCtlType = 1
 	memtallyCtlTypeCTL_EXEC   memtallyCtlType = 2
 	memtallyCtlTypeCTL_LOADER memtallyCtlType = 3
 	memtallyCtlTypeCTL_EXIT   memtallyCtlType = 4
@@ -84,6 +83,12 @@ const (
 	memtallyEventTypeEVENT_EXEC    memtallyEventType = 6
 	memtallyEventTypeEVENT_BATCH   memtallyEventType = 7
 )
+
+type memtallyFileId struct {
+	_   structs.HostLayout
+	Dev uint64
+	Ino uint64
+}
 
 type memtallyFlushResult uint32
 
@@ -161,6 +166,8 @@ const (
 	memtallyMapCounters          = "counters"
 	memtallyMapCtlEvents         = "ctl_events"
 	memtallyMapEvents            = "events"
+	memtallyMapHandled           = "handled"
+	memtallyMapProbing           = "probing"
 	memtallyMapSequence          = "sequence"
 	memtallyMapStates            = "states"
 	memtallyMapThreads           = "threads"
@@ -180,6 +187,7 @@ const (
 	memtallyVarUnusedCtlType     = "unused_ctl_type"
 	memtallyVarUnusedEvent       = "unused_event"
 	memtallyVarUnusedEventType   = "unused_event_type"
+	memtallyVarUnusedFileId      = "unused_file_id"
 	memtallyVarUnusedFlushResult = "unused_flush_result"
 	memtallyVarUnusedKind        = "unused_kind"
 	memtallyVarUnusedMarkOp      = "unused_mark_op"
@@ -245,6 +253,8 @@ type memtallyMapSpecs struct {
 	Counters  *ebpf.MapSpec `ebpf:"counters"`
 	CtlEvents *ebpf.MapSpec `ebpf:"ctl_events"`
 	Events    *ebpf.MapSpec `ebpf:"events"`
+	Handled   *ebpf.MapSpec `ebpf:"handled"`
+	Probing   *ebpf.MapSpec `ebpf:"probing"`
 	Sequence  *ebpf.MapSpec `ebpf:"sequence"`
 	States    *ebpf.MapSpec `ebpf:"states"`
 	Threads   *ebpf.MapSpec `ebpf:"threads"`
@@ -263,6 +273,7 @@ type memtallyVariableSpecs struct {
 	UnusedCtlType     *ebpf.VariableSpec `ebpf:"unused_ctl_type"`
 	UnusedEvent       *ebpf.VariableSpec `ebpf:"unused_event"`
 	UnusedEventType   *ebpf.VariableSpec `ebpf:"unused_event_type"`
+	UnusedFileId      *ebpf.VariableSpec `ebpf:"unused_file_id"`
 	UnusedFlushResult *ebpf.VariableSpec `ebpf:"unused_flush_result"`
 	UnusedKind        *ebpf.VariableSpec `ebpf:"unused_kind"`
 	UnusedMarkOp      *ebpf.VariableSpec `ebpf:"unused_mark_op"`
@@ -293,6 +304,8 @@ type memtallyMaps struct {
 	Counters  *ebpf.Map `ebpf:"counters"`
 	CtlEvents *ebpf.Map `ebpf:"ctl_events"`
 	Events    *ebpf.Map `ebpf:"events"`
+	Handled   *ebpf.Map `ebpf:"handled"`
+	Probing   *ebpf.Map `ebpf:"probing"`
 	Sequence  *ebpf.Map `ebpf:"sequence"`
 	States    *ebpf.Map `ebpf:"states"`
 	Threads   *ebpf.Map `ebpf:"threads"`
@@ -305,6 +318,8 @@ func (m *memtallyMaps) Close() error {
 		m.Counters,
 		m.CtlEvents,
 		m.Events,
+		m.Handled,
+		m.Probing,
 		m.Sequence,
 		m.States,
 		m.Threads,
@@ -324,6 +339,7 @@ type memtallyVariables struct {
 	UnusedCtlType     *ebpf.Variable `ebpf:"unused_ctl_type"`
 	UnusedEvent       *ebpf.Variable `ebpf:"unused_event"`
 	UnusedEventType   *ebpf.Variable `ebpf:"unused_event_type"`
+	UnusedFileId      *ebpf.Variable `ebpf:"unused_file_id"`
 	UnusedFlushResult *ebpf.Variable `ebpf:"unused_flush_result"`
 	UnusedKind        *ebpf.Variable `ebpf:"unused_kind"`
 	UnusedMarkOp      *ebpf.Variable `ebpf:"unused_mark_op"`

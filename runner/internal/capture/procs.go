@@ -14,26 +14,25 @@ import (
 	"memtally.dev/runner/internal/allocsym"
 )
 
-// process is one followed thread group and the probes attached for it.
+// process is one followed thread group whose mappings were scanned: held
+// at an exec or at its loader's hook, or running when probing started.
+// Processes that only forked have no entry: they map what their parent
+// did.
 type process struct {
 	tgid uint32
 
-	// mu serialises attaching, which the control reader and Follow do,
-	// with detaching, which the data reader does when the process exits.
+	// mu serialises the scans of one process, which the control reader,
+	// Follow and startProbing make.
 	mu       sync.Mutex
 	attached map[string]bool // by "dev inode", binaries already handled
-	links    []link.Link
 	dead     bool
 }
 
-// takeLinks marks p dead and returns its links for detaching.
-func (p *process) takeLinks() []link.Link {
+// kill marks p dead: it is not scanned again.
+func (p *process) kill() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.dead = true
-	ls := p.links
-	p.links = nil
-	return ls
 }
 
 type planResult struct {
@@ -78,24 +77,27 @@ func (t *Tracer) control(c memtallyCtlEvent) {
 	}
 }
 
-// exited forgets a thread group that is gone and detaches its probes.
+// exited forgets a thread group that is gone. The last one's exit ends the
+// tree, and detaches the shared probes in the background.
 func (t *Tracer) exited(tgid uint32) {
 	t.mu.Lock()
-	// Forks and exits share the control ring, so a child's exit never
-	// comes before its fork.
 	p, ok := t.procs[tgid]
 	delete(t.procs, tgid)
-	done := len(t.procs) == 0 && t.followed
-	if done && t.treeEmpty() {
+	done := len(t.procs) == 0 && t.followed && t.treeEmpty()
+	if done {
 		select {
 		case <-t.treeDone:
+			done = false
 		default:
 			close(t.treeDone)
 		}
 	}
 	t.mu.Unlock()
 	if ok {
-		t.detachLater(p.takeLinks())
+		p.kill()
+	}
+	if done {
+		t.stopProbing()
 	}
 }
 
@@ -110,8 +112,7 @@ func (t *Tracer) treeEmpty() bool {
 // around a hundred milliseconds on the machines memtally targets, most of
 // it waiting for an SRCU grace period. Each link is closed on a goroutine
 // of its own, so that closes waiting at once share their grace periods:
-// a process's links, and those of processes exiting together, cost about
-// one close rather than one each.
+// all the binaries' links cost about one close rather than one each.
 func (t *Tracer) detachLater(ls []link.Link) {
 	t.detach.Add(len(ls))
 	for _, l := range ls {
@@ -178,7 +179,7 @@ func (t *Tracer) attachAll(p *process) error {
 	if err != nil {
 		return fmt.Errorf("read mappings of %d: %w", p.tgid, err)
 	}
-	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", p.tgid))
+	exe := exePath(p.tgid)
 	root := fmt.Sprintf("/proc/%d/root", p.tgid)
 	for _, m := range maps {
 		if p.attached[m.key] {
@@ -189,7 +190,7 @@ func (t *Tracer) attachAll(p *process) error {
 		var err error
 		switch {
 		case r.hasLoader:
-			err = t.attachLoader(p, m.path, r.loader)
+			err = t.shared.attach(m.key, func() ([]link.Link, error) { return t.attachLoader(m.path, r.loader) })
 		case r.err != nil:
 			// A dynamic program's allocator lives in a library; only a
 			// static executable is expected to carry its own.
@@ -197,12 +198,16 @@ func (t *Tracer) attachAll(p *process) error {
 				t.addUnprobed(exe, r.err.Error())
 			}
 		default:
-			err = t.attachPlan(p, m.path, r.plan)
+			err = t.shared.attach(m.key, func() ([]link.Link, error) { return t.attachPlan(m.path, r.plan) })
+			if err == nil {
+				t.addProbed(strings.TrimPrefix(m.path, root), r.plan)
+			}
 		}
 		if err != nil {
 			t.addUnprobed(strings.TrimPrefix(m.path, root), err.Error())
 		}
 	}
+	t.markHandled(p.tgid)
 	return nil
 }
 
@@ -239,56 +244,6 @@ func isLoader(path string) bool {
 		return false
 	}
 	return strings.HasPrefix(names[0], "ld-linux") || strings.HasPrefix(names[0], "ld64.so")
-}
-
-// attachPlan attaches one binary's probes for one process: one uprobe_multi
-// link for the entries and one for the returns, the cheapest shape to
-// attach and, above all, to detach.
-func (t *Tracer) attachPlan(p *process, path string, plan allocsym.Plan) error {
-	ex, err := link.OpenExecutable(path)
-	if err != nil {
-		return fmt.Errorf("attach uprobe: %w", err)
-	}
-	var entries, entryCookies, returns, returnCookies []uint64
-	for _, pr := range plan.Probes {
-		k := uint64(bpfKind(pr.Kind))
-		entries = append(entries, pr.Entry)
-		entryCookies = append(entryCookies, k)
-		if pr.Return {
-			returns = append(returns, pr.Func)
-			returnCookies = append(returnCookies, k)
-		}
-	}
-	l, err := ex.UprobeMulti(nil, t.objs.MemtallyEntry, &link.UprobeMultiOptions{
-		Addresses: entries, Cookies: entryCookies, PID: p.tgid})
-	if err != nil {
-		return fmt.Errorf("attach uprobe: %s: %w", plan.Path, err)
-	}
-	p.links = append(p.links, l)
-	if len(returns) > 0 {
-		l, err := ex.UretprobeMulti(nil, t.objs.MemtallyReturn, &link.UprobeMultiOptions{
-			Addresses: returns, Cookies: returnCookies, PID: p.tgid})
-		if err != nil {
-			return fmt.Errorf("attach uretprobe: %s: %w", plan.Path, err)
-		}
-		p.links = append(p.links, l)
-	}
-	t.addProbed(strings.TrimPrefix(path, fmt.Sprintf("/proc/%d/root", p.tgid)), plan)
-	return nil
-}
-
-func (t *Tracer) attachLoader(p *process, path string, off uint64) error {
-	ex, err := link.OpenExecutable(path)
-	if err != nil {
-		return fmt.Errorf("attach uprobe: %w", err)
-	}
-	l, err := ex.UprobeMulti(nil, t.objs.MemtallyEntry, &link.UprobeMultiOptions{
-		Addresses: []uint64{off}, Cookies: []uint64{uint64(memtallyKindKIND_LOADER)}, PID: p.tgid})
-	if err != nil {
-		return fmt.Errorf("attach uprobe: loader %s: %w", path, err)
-	}
-	p.links = append(p.links, l)
-	return nil
 }
 
 func (t *Tracer) addProbed(path string, plan allocsym.Plan) {

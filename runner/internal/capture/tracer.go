@@ -80,6 +80,13 @@ type Tracer struct {
 	seenBin  map[string]bool
 	unprobed []Unprobed
 	closed   bool
+	// probing is set from the first window (or its arming) of a tree until
+	// the tree is gone, while the shared probes are attached.
+	probing bool
+
+	// probeMu serialises turning probing on and off.
+	probeMu sync.Mutex
+	shared  sharedProbes
 
 	// Window state, owned by the data reader goroutine, which learns of
 	// each window's start and end from the marks in the ring.
@@ -178,7 +185,7 @@ func (t *Tracer) Follow(pid int) error {
 		t.mu.Unlock()
 		return ErrClosed
 	}
-	if len(t.procs) == 0 {
+	if len(t.procs) == 0 && t.treeEmpty() {
 		// A new tree: the previous one, if any, is gone, and what was
 		// probed for it says nothing about this one.
 		t.treeDone = make(chan struct{})
@@ -187,21 +194,36 @@ func (t *Tracer) Follow(pid int) error {
 		t.unprobed = nil
 	}
 	t.followed = true
+	probing := t.probing
 	t.mu.Unlock()
 	tgid := uint32(pid)
 	if err := t.objs.Tracked.Put(tgid, uint8(1)); err != nil {
 		return fmt.Errorf("track pid %d: %w", pid, err)
 	}
 	p := t.process(tgid)
+	if !probing {
+		// Nothing is probed before the tree's first window (see
+		// startProbing), but the process must be there to follow.
+		if _, err := executableMappings(tgid); err != nil {
+			t.forget(tgid, p)
+			return fmt.Errorf("read mappings of %d: %w", tgid, err)
+		}
+		return nil
+	}
 	if err := t.attachAll(p); err != nil {
-		_ = t.objs.Tracked.Delete(tgid)
-		t.mu.Lock()
-		delete(t.procs, tgid)
-		t.mu.Unlock()
-		t.detachLater(p.takeLinks())
+		t.forget(tgid, p)
 		return err
 	}
 	return nil
+}
+
+// forget undoes Follow of a process it could not inspect.
+func (t *Tracer) forget(tgid uint32, p *process) {
+	_ = t.objs.Tracked.Delete(tgid)
+	t.mu.Lock()
+	delete(t.procs, tgid)
+	t.mu.Unlock()
+	p.kill()
 }
 
 // Begin opens a window. When it returns, every allocation of the followed
@@ -209,6 +231,9 @@ func (t *Tracer) Follow(pid int) error {
 // program turns counting on (Metrics.StartNS); the reader opens it when it
 // comes to that mark, so Begin does not wait for the reader.
 func (t *Tracer) Begin() error {
+	if err := t.startProbing(); err != nil {
+		return err
+	}
 	if err := t.setBase(); err != nil {
 		return err
 	}
@@ -235,6 +260,9 @@ func (t *Tracer) setBase() error {
 // it. The window stays open until End; TreeExited tells when the tree is
 // gone.
 func (t *Tracer) BeginAtExec(pid int) error {
+	if err := t.startProbing(); err != nil {
+		return err
+	}
 	if err := t.setBase(); err != nil {
 		return err
 	}
@@ -354,8 +382,9 @@ func (t *Tracer) Close() error {
 	t.data.close()
 	for tgid, p := range procs {
 		_ = unix.Kill(int(tgid), unix.SIGCONT)
-		t.detachLater(p.takeLinks())
+		p.kill()
 	}
+	t.stopProbing()
 	t.detach.Wait()
 	t.closeObjects()
 	return nil
