@@ -3,10 +3,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 //
 // memtally's allocation capture. Userspace (runner/internal/capture) loads
-// this object with cilium/ebpf, attaches the allocator probes once per binary
-// (uprobe_multi links on every process that maps it, one pair per binary),
-// which the programs below filter by the tracked process tree, and follows
-// that tree through the sched tracepoints below. See capture/doc.go for the
+// this object with cilium/ebpf, attaches the allocator probes (uprobe_multi
+// links, one pair per binary: scoped to one process each, or, with shared
+// probes, on every process that maps the binary and filtered below by the
+// tracked set) and follows the process tree through the sched tracepoints
+// below. See capture/doc.go for the
 // whole design; the comments here say why each piece is shaped as it is.
 
 #include "headers/kernel.h"
@@ -16,6 +17,9 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define SIGSTOP 19
+
+extern int bpf_send_signal_task(struct task_struct *task, int sig,
+				enum pid_type type, __u64 value) __ksym;
 
 // What a probed function does, carried as the BPF cookie of its probe. The
 // argument positions follow the x86-64 SysV ABI (di, si, dx).
@@ -98,9 +102,8 @@ enum flush_result {
 
 // Records of the control ring: mostly processes held stopped (flags has
 // CTL_HELD) until userspace has attached their probes and sent SIGCONT.
-// Forks need no record: a child maps what its parent maps, whose binaries
-// are probed already, and the tracked map is all that follows it.
 enum ctl_type {
+	CTL_FORK = 1,   // tgid is a new child of parent
 	CTL_EXEC = 2,   // tgid has just exec'd
 	CTL_LOADER = 3, // tgid's dynamic loader changed its link map
 	CTL_EXIT = 4,   // the whole thread group tgid is gone (not held)
@@ -181,6 +184,7 @@ const struct cpu_batch *unused_cpu_batch __attribute__((unused));
 const enum flush_result *unused_flush_result __attribute__((unused));
 const struct ctl_event *unused_ctl_event __attribute__((unused));
 const struct file_id *unused_file_id __attribute__((unused));
+const enum probing_mode *unused_probing_mode __attribute__((unused));
 const enum kind *unused_kind __attribute__((unused));
 const enum event_type *unused_event_type __attribute__((unused));
 const enum ctl_type *unused_ctl_type __attribute__((unused));
@@ -212,11 +216,17 @@ struct {
 	__type(value, struct state);
 } states SEC(".maps");
 
-// Nonzero once userspace probes the tree's binaries, from the first window
-// (or the arming of one) on. Before that no allocation can count, so no
-// process is held for its exec or its libraries: a harness that starts a
-// runtime before saying hello runs at full speed until then. Userspace
-// writes it; the programs only read it.
+// How the tree's binaries are probed, from the first window (or the arming
+// of one) on. Before that no allocation can count, so no process is held for
+// its fork, its exec or its libraries: a harness that starts a runtime
+// before saying hello runs at full speed until then. Userspace writes it; the
+// programs only read it.
+enum probing_mode {
+	PROBING_OFF = 0,
+	PROBING_PER_PROCESS = 1, // links scoped to one process: hold each fork
+	PROBING_SHARED = 2,      // links per binary: a child maps its parent's
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -230,10 +240,12 @@ struct file_id {
 	__u64 ino;
 };
 
-// Executables whose allocator and dynamic loader are probed already: an
-// exec of one needs no hold, since the libraries its loader maps stop it at
-// the loader's hook. Userspace adds them once it has handled a process
-// running one, and clears the map when it detaches the probes.
+// Executables whose allocator and dynamic loader are probed already, with
+// shared probes: an exec of one needs no hold, since the libraries its
+// loader maps stop it at the loader's hook. Userspace adds them once it has
+// handled a process running one, and clears the map when it detaches the
+// probes. Links scoped to one process leave it empty: a process that execs
+// needs its executable's own probes.
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -460,12 +472,12 @@ static __always_inline int is_tracked(__u32 tgid)
 	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
 }
 
-static __always_inline int is_probing(void)
+static __always_inline __u32 probing_mode(void)
 {
 	__u32 zero = 0;
-	__u32 *on = bpf_map_lookup_elem(&probing, &zero);
+	__u32 *mode = bpf_map_lookup_elem(&probing, &zero);
 
-	return on && *on;
+	return mode ? *mode : PROBING_OFF;
 }
 
 static __always_inline void loader_stop(__u64 id)
@@ -529,13 +541,13 @@ int memtally_entry(struct pt_regs *ctx)
 
 	__u64 id = bpf_get_current_pid_tgid();
 
-	// The links cover every process that maps the binary: only the
-	// tree's calls go on, and a process outside it costs a trap and this
-	// lookup.
+	// Shared links cover every process that maps the binary: only the
+	// tree's calls go on. Links scoped to one process never get here for
+	// another, and the tracked set is empty once the Tracer is closed.
 	if (!is_tracked(id >> 32))
 		return 0;
 	if (kind == KIND_LOADER) {
-		if (is_probing())
+		if (probing_mode() != PROBING_OFF)
 			loader_stop(id);
 		return 0;
 	}
@@ -661,17 +673,37 @@ int memtally_fork(__u64 *ctx)
 	struct task_struct *child = (struct task_struct *)ctx[1];
 	__u32 ptgid = parent->tgid;
 	__u32 ctgid = child->tgid;
+	struct ctl_event *c;
 	__u8 one = 1;
 
 	// The event fires for new threads too; they share the tgid's probes.
 	if (child->pid != child->tgid || !is_tracked(ptgid))
 		return 0;
-	// Tracked before it first runs, the child is counted from its first
-	// call: the probes are per binary, and it maps its parent's. Nothing
-	// holds it, whether it copies its parent's memory or shares it
-	// (vfork).
-	if (bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY))
+	if (bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY)) {
 		count(COUNTER_TRACKED_FULL);
+		return 0;
+	}
+	// Tracked before it first runs, the child needs nothing more before
+	// the tree's first window (userspace scans it then), nor with shared
+	// probes: it maps its parent's binaries, whose probes cover it.
+	if (probing_mode() != PROBING_PER_PROCESS)
+		return 0;
+	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
+	if (!c) {
+		count(COUNTER_CTL_DROPPED);
+		return 0;
+	}
+	// Stop the child before it first runs, and before telling userspace,
+	// so userspace's SIGCONT cannot come first. A vfork child is held
+	// too: uprobe_multi links only fire for their own thread group, so
+	// it needs probes of its own even while it shares its parent's mm.
+	bpf_send_signal_task(child, SIGSTOP, PIDTYPE_TGID, 0);
+	c->ts = bpf_ktime_get_ns();
+	c->type = CTL_FORK;
+	c->tgid = ctgid;
+	c->parent = ptgid;
+	c->flags = CTL_HELD;
+	bpf_ringbuf_submit(c, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 
@@ -682,7 +714,7 @@ static __always_inline int exec_needs_hold(struct linux_binprm *bprm)
 	struct file_id id = {};
 	struct inode *inode;
 
-	if (!is_probing())
+	if (probing_mode() == PROBING_OFF)
 		return 0;
 	inode = bprm->file->f_inode;
 	id.dev = inode->i_sb->s_dev;

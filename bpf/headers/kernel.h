@@ -46,6 +46,12 @@ enum {
 	BPF_LOCAL_STORAGE_GET_F_CREATE = 1,
 };
 
+/* include/linux/pid.h */
+enum pid_type {
+	PIDTYPE_PID = 0,
+	PIDTYPE_TGID = 1,
+};
+
 /* Referenced by bpf_helper_defs.h prototypes only. */
 enum rc_proto {
 	RC_PROTO_UNKNOWN = 0,

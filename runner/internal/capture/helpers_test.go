@@ -93,8 +93,13 @@ func runExecTarget(t *testing.T, tr *Tracer, argv ...string) Metrics {
 
 func newTracer(t *testing.T) *Tracer {
 	t.Helper()
+	return newTracerWith(t, Options{})
+}
+
+func newTracerWith(t *testing.T, opts Options) *Tracer {
+	t.Helper()
 	requireBPF(t)
-	tr, err := New(Options{})
+	tr, err := New(opts)
 	if err != nil {
 		bpfUnavailable(t, err)
 	}

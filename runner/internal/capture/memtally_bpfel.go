@@ -57,6 +57,7 @@ const (
 type memtallyCtlType uint32
 
 const (
+	memtallyCtlTypeCTL_FORK   memtallyCtlType = 1
 	memtallyCtlTypeCTL_EXEC   memtallyCtlType = 2
 	memtallyCtlTypeCTL_LOADER memtallyCtlType = 3
 	memtallyCtlTypeCTL_EXIT   memtallyCtlType = 4
@@ -127,6 +128,14 @@ const (
 	memtallyMarkOpMARK_SYNC       memtallyMarkOp = 7
 )
 
+type memtallyProbingMode uint32
+
+const (
+	memtallyProbingModePROBING_OFF         memtallyProbingMode = 0
+	memtallyProbingModePROBING_PER_PROCESS memtallyProbingMode = 1
+	memtallyProbingModePROBING_SHARED      memtallyProbingMode = 2
+)
+
 type memtallySingleEvent struct {
 	_   structs.HostLayout
 	Ev  memtallyEvent
@@ -191,6 +200,7 @@ const (
 	memtallyVarUnusedFlushResult = "unused_flush_result"
 	memtallyVarUnusedKind        = "unused_kind"
 	memtallyVarUnusedMarkOp      = "unused_mark_op"
+	memtallyVarUnusedProbingMode = "unused_probing_mode"
 	memtallyVarUnusedSingleEvent = "unused_single_event"
 )
 
@@ -277,6 +287,7 @@ type memtallyVariableSpecs struct {
 	UnusedFlushResult *ebpf.VariableSpec `ebpf:"unused_flush_result"`
 	UnusedKind        *ebpf.VariableSpec `ebpf:"unused_kind"`
 	UnusedMarkOp      *ebpf.VariableSpec `ebpf:"unused_mark_op"`
+	UnusedProbingMode *ebpf.VariableSpec `ebpf:"unused_probing_mode"`
 	UnusedSingleEvent *ebpf.VariableSpec `ebpf:"unused_single_event"`
 }
 
@@ -343,6 +354,7 @@ type memtallyVariables struct {
 	UnusedFlushResult *ebpf.Variable `ebpf:"unused_flush_result"`
 	UnusedKind        *ebpf.Variable `ebpf:"unused_kind"`
 	UnusedMarkOp      *ebpf.Variable `ebpf:"unused_mark_op"`
+	UnusedProbingMode *ebpf.Variable `ebpf:"unused_probing_mode"`
 	UnusedSingleEvent *ebpf.Variable `ebpf:"unused_single_event"`
 }
 

@@ -15,24 +15,30 @@ import (
 )
 
 // process is one followed thread group whose mappings were scanned: held
-// at an exec or at its loader's hook, or running when probing started.
-// Processes that only forked have no entry: they map what their parent
-// did.
+// at its fork, an exec or its loader's hook, or running when probing
+// started. With shared probes, processes that only forked have no entry:
+// they map what their parent did.
 type process struct {
 	tgid uint32
 
 	// mu serialises the scans of one process, which the control reader,
-	// Follow and startProbing make.
+	// Follow and startProbing make, with detaching its links, which the
+	// control reader does when it exits.
 	mu       sync.Mutex
 	attached map[string]bool // by "dev inode", binaries already handled
+	links    []link.Link     // its own probes, unless they are shared
 	dead     bool
 }
 
-// kill marks p dead: it is not scanned again.
-func (p *process) kill() {
+// takeLinks marks p dead, so that it is not scanned again, and returns its
+// own links for detaching.
+func (p *process) takeLinks() []link.Link {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.dead = true
+	ls := p.links
+	p.links = nil
+	return ls
 }
 
 type planResult struct {
@@ -94,7 +100,7 @@ func (t *Tracer) exited(tgid uint32) {
 	}
 	t.mu.Unlock()
 	if ok {
-		p.kill()
+		t.detachLater(p.takeLinks())
 	}
 	if done {
 		t.stopProbing()
@@ -190,7 +196,7 @@ func (t *Tracer) attachAll(p *process) error {
 		var err error
 		switch {
 		case r.hasLoader:
-			err = t.shared.attach(m.key, func() ([]link.Link, error) { return t.attachLoader(m.path, r.loader) })
+			err = t.attachBinary(p, m.key, func(pid uint32) ([]link.Link, error) { return t.attachLoader(m.path, r.loader, pid) })
 		case r.err != nil:
 			// A dynamic program's allocator lives in a library; only a
 			// static executable is expected to carry its own.
@@ -198,7 +204,7 @@ func (t *Tracer) attachAll(p *process) error {
 				t.addUnprobed(exe, r.err.Error())
 			}
 		default:
-			err = t.shared.attach(m.key, func() ([]link.Link, error) { return t.attachPlan(m.path, r.plan) })
+			err = t.attachBinary(p, m.key, func(pid uint32) ([]link.Link, error) { return t.attachPlan(m.path, r.plan, pid) })
 			if err == nil {
 				t.addProbed(strings.TrimPrefix(m.path, root), r.plan)
 			}
@@ -207,8 +213,22 @@ func (t *Tracer) attachAll(p *process) error {
 			t.addUnprobed(strings.TrimPrefix(m.path, root), err.Error())
 		}
 	}
-	t.markHandled(p.tgid)
+	if t.opts.SharedProbes {
+		t.markHandled(p.tgid)
+	}
 	return nil
+}
+
+// attachBinary attaches the probes of the binary key, mapped by p, with
+// attach: once for every process when they are shared, else for p alone.
+// p.mu is held.
+func (t *Tracer) attachBinary(p *process, key string, attach func(pid uint32) ([]link.Link, error)) error {
+	if t.opts.SharedProbes {
+		return t.shared.attach(key, func() ([]link.Link, error) { return attach(0) })
+	}
+	ls, err := attach(p.tgid)
+	p.links = append(p.links, ls...)
+	return err
 }
 
 func (t *Tracer) plan(m mapping) planResult {

@@ -58,10 +58,10 @@ func (s *sharedProbes) take() []link.Link {
 	return ls
 }
 
-// attachPlan attaches one binary's allocator probes: one uprobe_multi link
-// for the entries and one for the returns, the cheapest shape to attach
-// and, above all, to detach.
-func (t *Tracer) attachPlan(path string, plan allocsym.Plan) ([]link.Link, error) {
+// attachPlan attaches one binary's allocator probes, for process pid, or
+// for every process with 0: one uprobe_multi link for the entries and one
+// for the returns, the cheapest shape to attach and, above all, to detach.
+func (t *Tracer) attachPlan(path string, plan allocsym.Plan, pid uint32) ([]link.Link, error) {
 	ex, err := link.OpenExecutable(path)
 	if err != nil {
 		return nil, fmt.Errorf("attach uprobe: %w", err)
@@ -77,14 +77,14 @@ func (t *Tracer) attachPlan(path string, plan allocsym.Plan) ([]link.Link, error
 		}
 	}
 	l, err := ex.UprobeMulti(nil, t.objs.MemtallyEntry, &link.UprobeMultiOptions{
-		Addresses: entries, Cookies: entryCookies})
+		Addresses: entries, Cookies: entryCookies, PID: pid})
 	if err != nil {
 		return nil, fmt.Errorf("attach uprobe: %s: %w", plan.Path, err)
 	}
 	ls := []link.Link{l}
 	if len(returns) > 0 {
 		l, err := ex.UretprobeMulti(nil, t.objs.MemtallyReturn, &link.UprobeMultiOptions{
-			Addresses: returns, Cookies: returnCookies})
+			Addresses: returns, Cookies: returnCookies, PID: pid})
 		if err != nil {
 			t.detachLater(ls)
 			return nil, fmt.Errorf("attach uretprobe: %s: %w", plan.Path, err)
@@ -95,14 +95,15 @@ func (t *Tracer) attachPlan(path string, plan allocsym.Plan) ([]link.Link, error
 }
 
 // attachLoader attaches the probe on a dynamic loader's hook, which stops a
-// tracked process whenever the loader has mapped more libraries.
-func (t *Tracer) attachLoader(path string, off uint64) ([]link.Link, error) {
+// tracked process whenever the loader has mapped more libraries, for
+// process pid, or for every process with 0.
+func (t *Tracer) attachLoader(path string, off uint64, pid uint32) ([]link.Link, error) {
 	ex, err := link.OpenExecutable(path)
 	if err != nil {
 		return nil, fmt.Errorf("attach uprobe: %w", err)
 	}
 	l, err := ex.UprobeMulti(nil, t.objs.MemtallyEntry, &link.UprobeMultiOptions{
-		Addresses: []uint64{off}, Cookies: []uint64{uint64(memtallyKindKIND_LOADER)}})
+		Addresses: []uint64{off}, Cookies: []uint64{uint64(memtallyKindKIND_LOADER)}, PID: pid})
 	if err != nil {
 		return nil, fmt.Errorf("attach uprobe: loader %s: %w", path, err)
 	}
@@ -125,7 +126,11 @@ func (t *Tracer) startProbing() error {
 	if on {
 		return nil
 	}
-	if err := t.objs.Probing.Put(uint32(0), uint32(1)); err != nil {
+	mode := memtallyProbingModePROBING_PER_PROCESS
+	if t.opts.SharedProbes {
+		mode = memtallyProbingModePROBING_SHARED
+	}
+	if err := t.objs.Probing.Put(uint32(0), uint32(mode)); err != nil {
 		return fmt.Errorf("turn probing on: %w", err)
 	}
 	t.mu.Lock()
@@ -157,7 +162,7 @@ func (t *Tracer) stopProbing() {
 	t.mu.Lock()
 	t.probing = false
 	t.mu.Unlock()
-	_ = t.objs.Probing.Put(uint32(0), uint32(0))
+	_ = t.objs.Probing.Put(uint32(0), uint32(memtallyProbingModePROBING_OFF))
 	var id memtallyFileId
 	for t.objs.Handled.NextKey(nil, &id) == nil {
 		if err := t.objs.Handled.Delete(&id); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {

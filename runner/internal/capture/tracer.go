@@ -26,6 +26,16 @@ type Options struct {
 	// written without waking the reader, which costs more than the probes
 	// themselves. Zero means 10 ms.
 	PollInterval time.Duration
+	// SharedProbes attaches each binary's probes once, on every process
+	// of the machine that maps it, and counts the tree's calls alone,
+	// instead of attaching them for each process of the tree. A fork then
+	// costs the tree nothing, however many processes are alive, but every
+	// process outside the tree that maps a probed binary pays the traps
+	// of its allocator calls while the tree is probed, and finds
+	// breakpoints in that binary's code: a program that reads or
+	// translates its own code, valgrind's tools among them, dies of
+	// SIGTRAP. See BENCHMARKS.md for both costs.
+	SharedProbes bool
 }
 
 // Metrics are the numbers of one window.
@@ -223,7 +233,7 @@ func (t *Tracer) forget(tgid uint32, p *process) {
 	t.mu.Lock()
 	delete(t.procs, tgid)
 	t.mu.Unlock()
-	p.kill()
+	t.detachLater(p.takeLinks())
 }
 
 // Begin opens a window. When it returns, every allocation of the followed
@@ -382,7 +392,7 @@ func (t *Tracer) Close() error {
 	t.data.close()
 	for tgid, p := range procs {
 		_ = unix.Kill(int(tgid), unix.SIGCONT)
-		p.kill()
+		t.detachLater(p.takeLinks())
 	}
 	t.stopProbing()
 	t.detach.Wait()

@@ -1,0 +1,150 @@
+package capture
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestProbedFromFirstWindow runs prewindow.c, whose worker forks, dlopens
+// mimalloc and allocates before the first window, while nothing is probed
+// or held, then allocates with both allocators in the window: Begin finds
+// the worker and its libraries, and the window counts exactly what the
+// fixture's comment derives, with either kind of probes.
+func TestProbedFromFirstWindow(t *testing.T) {
+	bin := build(t, "prewindow", "prewindow.c", "-ldl")
+	w := want{AllocCount: 10, TotalBytes: 550, PeakBytes: 550, LeakedCount: 10, LeakedBytes: 550}
+	for _, shared := range []bool{false, true} {
+		name := "per-process"
+		if shared {
+			name = "shared"
+		}
+		t.Run(name, func(t *testing.T) {
+			tr := newTracerWith(t, Options{SharedProbes: shared})
+			ms := runWindowed(t, tr, 1, bin)
+			checkMetrics(t, ms[0], w)
+			found := false
+			for _, a := range ms[0].Allocators {
+				found = found || strings.Contains(a.Path, "libmimalloc")
+			}
+			if !found {
+				t.Errorf("allocators %+v do not include libmimalloc", ms[0].Allocators)
+			}
+		})
+	}
+}
+
+// TestNothingProbedBeforeWindow follows a process and lets it run: until a
+// window is opened, it has no probes and no process of the tree is held.
+func TestNothingProbedBeforeWindow(t *testing.T) {
+	tr := newTracer(t)
+	cmd := startHeld(t, build(t, "hog", "hog.c"))
+	pid := cmd.Process.Pid
+	if err := tr.Follow(pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Kill(pid, unix.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if n := linksOf(tr, pid); n != 0 {
+		t.Errorf("%d links before the first window, want 0", n)
+	}
+	if err := tr.Begin(); err != nil {
+		t.Fatal(err)
+	}
+	// libc's entries and returns, and the loader's hook.
+	if n := linksOf(tr, pid); n != 3 {
+		t.Errorf("%d links in the window, want 3", n)
+	}
+	if _, err := tr.End(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	select {
+	case <-tr.TreeExited():
+	case <-time.After(10 * time.Second):
+		t.Fatal("tree did not exit")
+	}
+}
+
+func linksOf(tr *Tracer, pid int) int {
+	tr.mu.Lock()
+	p := tr.procs[uint32(pid)]
+	tr.mu.Unlock()
+	if p == nil {
+		return -1
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.links)
+}
+
+// TestUnrelatedCode reads glibc's allocator code from a process outside
+// the tree while the tree is probed. With probes per process its code is
+// untouched. Shared probes put their breakpoints in every process that maps
+// libc: the documented cost of that option, which valgrind's tools, among
+// others, do not survive.
+func TestUnrelatedCode(t *testing.T) {
+	reader := build(t, "codebytes", "codebytes.c", "-ldl")
+	read := func() string {
+		out, err := exec.Command(reader).Output()
+		if err != nil {
+			t.Fatalf("codebytes: %v", err)
+		}
+		return string(out)
+	}
+	before := read()
+	for _, shared := range []bool{false, true} {
+		tr := newTracerWith(t, Options{SharedProbes: shared})
+		cmd := startHeld(t, build(t, "hog", "hog.c"))
+		if err := tr.Follow(cmd.Process.Pid); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.Begin(); err != nil {
+			t.Fatal(err)
+		}
+		during := read()
+		if _, err := tr.End(); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		tr.Close()
+		after := read()
+		if after != before {
+			t.Errorf("shared=%v: libc's code after Close:\n%s\nbefore:\n%s", shared, after, before)
+		}
+		switch {
+		case !shared && during != before:
+			t.Errorf("per-process probes changed an unrelated process's code:\n%s\nbefore:\n%s", during, before)
+		case shared && !onlyBreakpointsAdded(before, during):
+			t.Errorf("shared probes did not put breakpoints, and nothing else, in an unrelated process's code:\n%s\nbefore:\n%s", during, before)
+		}
+	}
+}
+
+// onlyBreakpointsAdded reports whether the dump during differs from before
+// in at least one byte, and every byte that differs is a breakpoint (cc).
+func onlyBreakpointsAdded(before, during string) bool {
+	b, d := strings.Fields(before), strings.Fields(during)
+	if len(b) != len(d) {
+		return false
+	}
+	changed := 0
+	for i := range b {
+		if b[i] != d[i] {
+			if d[i] != "cc" {
+				return false
+			}
+			changed++
+		}
+	}
+	return changed > 0
+}
