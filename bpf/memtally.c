@@ -130,6 +130,7 @@ enum mark_op {
 	MARK_RESUME = 5, // mark: userspace counts new blocks again
 	MARK_SYNC_CLAIM = 6, // take the number of the next sync mark
 	MARK_SYNC = 7,   // write the sync mark taken by MARK_SYNC_CLAIM
+	MARK_HOLD = 8,   // set probing.holding to the second argument; no mark
 };
 
 struct state {
@@ -184,7 +185,7 @@ const struct cpu_batch *unused_cpu_batch __attribute__((unused));
 const enum flush_result *unused_flush_result __attribute__((unused));
 const struct ctl_event *unused_ctl_event __attribute__((unused));
 const struct file_id *unused_file_id __attribute__((unused));
-const enum probing_mode *unused_probing_mode __attribute__((unused));
+const struct hold_state *unused_hold_state __attribute__((unused));
 const enum kind *unused_kind __attribute__((unused));
 const enum event_type *unused_event_type __attribute__((unused));
 const enum ctl_type *unused_ctl_type __attribute__((unused));
@@ -216,23 +217,32 @@ struct {
 	__type(value, struct state);
 } states SEC(".maps");
 
-// How the tree's binaries are probed, from the first window (or the arming
-// of one) on. Before that no allocation can count, so no process is held for
-// its fork, its exec or its libraries: a harness that starts a runtime
-// before saying hello runs at full speed until then. Userspace writes it; the
-// programs only read it.
-enum probing_mode {
-	PROBING_OFF = 0,
-	PROBING_PER_PROCESS = 1, // links scoped to one process: hold each fork
-	PROBING_SHARED = 2,      // links per binary: a child maps its parent's
+// How the tree's binaries are probed, and whether its processes are held.
+// Outside windows no allocation can count, so no process is held for its
+// fork, its exec or its libraries: a harness that starts a runtime or
+// forks workers between windows runs at full speed then. The processes
+// that changed meanwhile are in unscanned, for userspace to probe before
+// the next window opens.
+struct hold_state {
+	__u32 shared;  // set once by userspace: links per binary, not process
+	__u32 holding; // set by MARK_HOLD while a window is open or armed
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct hold_state);
 } probing SEC(".maps");
+
+// Processes of the tree forked, exec'd or given libraries since userspace
+// last scanned them. Exits remove them.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);   // tgid
+	__type(value, __u8);
+} unscanned SEC(".maps");
 
 // An executable, as its inode.
 struct file_id {
@@ -472,12 +482,27 @@ static __always_inline int is_tracked(__u32 tgid)
 	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
 }
 
-static __always_inline __u32 probing_mode(void)
+static __always_inline struct hold_state *get_hold(void)
 {
 	__u32 zero = 0;
-	__u32 *mode = bpf_map_lookup_elem(&probing, &zero);
 
-	return mode ? *mode : PROBING_OFF;
+	return bpf_map_lookup_elem(&probing, &zero);
+}
+
+// Record that tgid changed, then tell whether it must be held. The atomic
+// read is a full barrier after the record, and MARK_HOLD turns holding on
+// with one before userspace reads unscanned: either this sees holding on,
+// or userspace sees the record. A change neither held nor recorded could
+// run unprobed in a window.
+static __always_inline int changed_hold(__u32 tgid, struct hold_state *p)
+{
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&unscanned, &tgid, &one, BPF_ANY)) {
+		// Held or not, its next window would miss what it changed.
+		count(COUNTER_TRACKED_FULL);
+	}
+	return __sync_fetch_and_add(&p->holding, 0) != 0;
 }
 
 static __always_inline void loader_stop(__u64 id)
@@ -547,7 +572,9 @@ int memtally_entry(struct pt_regs *ctx)
 	if (!is_tracked(id >> 32))
 		return 0;
 	if (kind == KIND_LOADER) {
-		if (probing_mode() != PROBING_OFF)
+		struct hold_state *p = get_hold();
+
+		if (p && changed_hold(id >> 32, p))
 			loader_stop(id);
 		return 0;
 	}
@@ -673,6 +700,7 @@ int memtally_fork(__u64 *ctx)
 	struct task_struct *child = (struct task_struct *)ctx[1];
 	__u32 ptgid = parent->tgid;
 	__u32 ctgid = child->tgid;
+	struct hold_state *p = get_hold();
 	struct ctl_event *c;
 	__u8 one = 1;
 
@@ -683,10 +711,10 @@ int memtally_fork(__u64 *ctx)
 		count(COUNTER_TRACKED_FULL);
 		return 0;
 	}
-	// Tracked before it first runs, the child needs nothing more before
-	// the tree's first window (userspace scans it then), nor with shared
+	// Tracked before it first runs, the child needs nothing more outside
+	// windows (userspace scans it before the next), nor with shared
 	// probes: it maps its parent's binaries, whose probes cover it.
-	if (probing_mode() != PROBING_PER_PROCESS)
+	if (!p || !changed_hold(ctgid, p) || p->shared)
 		return 0;
 	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
 	if (!c) {
@@ -707,15 +735,19 @@ int memtally_fork(__u64 *ctx)
 	return 0;
 }
 
-// Whether an exec of bprm's file needs a hold: while the tree is probed,
-// unless the executable is known to userspace already.
-static __always_inline int exec_needs_hold(struct linux_binprm *bprm)
+// Whether an exec of bprm's file by tgid needs a hold: while processes are
+// held, unless probes are shared and the executable is handled already.
+static __always_inline int exec_needs_hold(__u32 tgid,
+					   struct linux_binprm *bprm)
 {
+	struct hold_state *p = get_hold();
 	struct file_id id = {};
 	struct inode *inode;
 
-	if (probing_mode() == PROBING_OFF)
+	if (!p || !changed_hold(tgid, p))
 		return 0;
+	if (!p->shared)
+		return 1;
 	inode = bprm->file->f_inode;
 	id.dev = inode->i_sb->s_dev;
 	id.ino = inode->i_ino;
@@ -761,7 +793,7 @@ int memtally_exec(__u64 *ctx)
 		if (r)
 			bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	}
-	if (!exec_needs_hold(bprm))
+	if (!exec_needs_hold(tgid, bprm))
 		return 0;
 	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
 	if (!c) {
@@ -789,6 +821,7 @@ int memtally_exit(__u64 *ctx)
 	if (!group_dead || !is_tracked(tgid))
 		return 0;
 	bpf_map_delete_elem(&tracked, &tgid);
+	bpf_map_delete_elem(&unscanned, &tgid);
 	// The data ring orders the exit after the process's last allocations,
 	// which is what releasing its blocks needs; that ring may be full,
 	// though, and userspace must learn of every exit to know when the
@@ -835,6 +868,15 @@ int memtally_mark(__u64 *ctx)
 	if (!st)
 		return 1;
 	switch (op) {
+	case MARK_HOLD: {
+		struct hold_state *p = get_hold();
+
+		if (!p)
+			return 1;
+		// An exchange, a full barrier: see changed_hold.
+		__sync_lock_test_and_set(&p->holding, (__u32)ctx[1]);
+		return 0;
+	}
 	case MARK_SYNC_CLAIM:
 		st->sync_seq = next_seq();
 		return 0;

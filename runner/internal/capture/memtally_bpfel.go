@@ -99,6 +99,12 @@ const (
 	memtallyFlushResultFLUSH_FULL memtallyFlushResult = 2
 )
 
+type memtallyHoldState struct {
+	_       structs.HostLayout
+	Shared  uint32
+	Holding uint32
+}
+
 type memtallyKind uint32
 
 const (
@@ -126,14 +132,7 @@ const (
 	memtallyMarkOpMARK_RESUME     memtallyMarkOp = 5
 	memtallyMarkOpMARK_SYNC_CLAIM memtallyMarkOp = 6
 	memtallyMarkOpMARK_SYNC       memtallyMarkOp = 7
-)
-
-type memtallyProbingMode uint32
-
-const (
-	memtallyProbingModePROBING_OFF         memtallyProbingMode = 0
-	memtallyProbingModePROBING_PER_PROCESS memtallyProbingMode = 1
-	memtallyProbingModePROBING_SHARED      memtallyProbingMode = 2
+	memtallyMarkOpMARK_HOLD       memtallyMarkOp = 8
 )
 
 type memtallySingleEvent struct {
@@ -181,6 +180,7 @@ const (
 	memtallyMapStates            = "states"
 	memtallyMapThreads           = "threads"
 	memtallyMapTracked           = "tracked"
+	memtallyMapUnscanned         = "unscanned"
 	memtallyProgMemtallyEntry    = "memtally_entry"
 	memtallyProgMemtallyExec     = "memtally_exec"
 	memtallyProgMemtallyExit     = "memtally_exit"
@@ -198,9 +198,9 @@ const (
 	memtallyVarUnusedEventType   = "unused_event_type"
 	memtallyVarUnusedFileId      = "unused_file_id"
 	memtallyVarUnusedFlushResult = "unused_flush_result"
+	memtallyVarUnusedHoldState   = "unused_hold_state"
 	memtallyVarUnusedKind        = "unused_kind"
 	memtallyVarUnusedMarkOp      = "unused_mark_op"
-	memtallyVarUnusedProbingMode = "unused_probing_mode"
 	memtallyVarUnusedSingleEvent = "unused_single_event"
 )
 
@@ -269,6 +269,7 @@ type memtallyMapSpecs struct {
 	States    *ebpf.MapSpec `ebpf:"states"`
 	Threads   *ebpf.MapSpec `ebpf:"threads"`
 	Tracked   *ebpf.MapSpec `ebpf:"tracked"`
+	Unscanned *ebpf.MapSpec `ebpf:"unscanned"`
 }
 
 // memtallyVariableSpecs contains global variables before they are loaded into the kernel.
@@ -285,9 +286,9 @@ type memtallyVariableSpecs struct {
 	UnusedEventType   *ebpf.VariableSpec `ebpf:"unused_event_type"`
 	UnusedFileId      *ebpf.VariableSpec `ebpf:"unused_file_id"`
 	UnusedFlushResult *ebpf.VariableSpec `ebpf:"unused_flush_result"`
+	UnusedHoldState   *ebpf.VariableSpec `ebpf:"unused_hold_state"`
 	UnusedKind        *ebpf.VariableSpec `ebpf:"unused_kind"`
 	UnusedMarkOp      *ebpf.VariableSpec `ebpf:"unused_mark_op"`
-	UnusedProbingMode *ebpf.VariableSpec `ebpf:"unused_probing_mode"`
 	UnusedSingleEvent *ebpf.VariableSpec `ebpf:"unused_single_event"`
 }
 
@@ -321,6 +322,7 @@ type memtallyMaps struct {
 	States    *ebpf.Map `ebpf:"states"`
 	Threads   *ebpf.Map `ebpf:"threads"`
 	Tracked   *ebpf.Map `ebpf:"tracked"`
+	Unscanned *ebpf.Map `ebpf:"unscanned"`
 }
 
 func (m *memtallyMaps) Close() error {
@@ -335,6 +337,7 @@ func (m *memtallyMaps) Close() error {
 		m.States,
 		m.Threads,
 		m.Tracked,
+		m.Unscanned,
 	)
 }
 
@@ -352,9 +355,9 @@ type memtallyVariables struct {
 	UnusedEventType   *ebpf.Variable `ebpf:"unused_event_type"`
 	UnusedFileId      *ebpf.Variable `ebpf:"unused_file_id"`
 	UnusedFlushResult *ebpf.Variable `ebpf:"unused_flush_result"`
+	UnusedHoldState   *ebpf.Variable `ebpf:"unused_hold_state"`
 	UnusedKind        *ebpf.Variable `ebpf:"unused_kind"`
 	UnusedMarkOp      *ebpf.Variable `ebpf:"unused_mark_op"`
-	UnusedProbingMode *ebpf.Variable `ebpf:"unused_probing_mode"`
 	UnusedSingleEvent *ebpf.Variable `ebpf:"unused_single_event"`
 }
 

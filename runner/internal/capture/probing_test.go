@@ -1,6 +1,8 @@
 package capture
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -9,12 +11,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestProbedFromFirstWindow runs prewindow.c, whose worker forks, dlopens
-// mimalloc and allocates before the first window, while nothing is probed
-// or held, then allocates with both allocators in the window: Begin finds
-// the worker and its libraries, and the window counts exactly what the
-// fixture's comment derives, with either kind of probes.
-func TestProbedFromFirstWindow(t *testing.T) {
+// TestProbedAtBegin runs prewindow.c, whose workers fork, dlopen mimalloc
+// and allocate outside windows (before the first, and between the two),
+// while nothing is held, then allocate with both allocators in a window:
+// Begin finds each worker and its libraries, and each window counts
+// exactly what the fixture's comment derives, with either kind of probes.
+func TestProbedAtBegin(t *testing.T) {
 	bin := build(t, "prewindow", "prewindow.c", "-ldl")
 	w := want{AllocCount: 10, TotalBytes: 550, PeakBytes: 550, LeakedCount: 10, LeakedBytes: 550}
 	for _, shared := range []bool{false, true} {
@@ -24,14 +26,15 @@ func TestProbedFromFirstWindow(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			tr := newTracerWith(t, Options{SharedProbes: shared})
-			ms := runWindowed(t, tr, 1, bin)
-			checkMetrics(t, ms[0], w)
-			found := false
-			for _, a := range ms[0].Allocators {
-				found = found || strings.Contains(a.Path, "libmimalloc")
-			}
-			if !found {
-				t.Errorf("allocators %+v do not include libmimalloc", ms[0].Allocators)
+			for i, m := range runWindowed(t, tr, 2, bin) {
+				checkMetrics(t, m, w)
+				found := false
+				for _, a := range m.Allocators {
+					found = found || strings.Contains(a.Path, "libmimalloc")
+				}
+				if !found {
+					t.Errorf("window %d: allocators %+v do not include libmimalloc", i, m.Allocators)
+				}
 			}
 		})
 	}
@@ -48,6 +51,19 @@ func TestNothingProbedBeforeWindow(t *testing.T) {
 	}
 	if err := unix.Kill(pid, unix.SIGCONT); err != nil {
 		t.Fatal(err)
+	}
+	// Once hog runs its loop, with libc mapped.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		maps, _ := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		if strings.Contains(string(maps), "libc.so") && strings.HasSuffix(exe, "/hog") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("hog did not start")
+		}
+		time.Sleep(time.Millisecond)
 	}
 	if n := linksOf(tr, pid); n != 0 {
 		t.Errorf("%d links before the first window, want 0", n)

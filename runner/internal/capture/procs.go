@@ -22,7 +22,7 @@ type process struct {
 	tgid uint32
 
 	// mu serialises the scans of one process, which the control reader,
-	// Follow and startProbing make, with detaching its links, which the
+	// Follow and hold make, with detaching its links, which the
 	// control reader does when it exits.
 	mu       sync.Mutex
 	attached map[string]bool // by "dev inode", binaries already handled
@@ -103,7 +103,7 @@ func (t *Tracer) exited(tgid uint32) {
 		t.detachLater(p.takeLinks())
 	}
 	if done {
-		t.stopProbing()
+		t.treeGone()
 	}
 }
 

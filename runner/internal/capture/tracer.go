@@ -90,13 +90,13 @@ type Tracer struct {
 	seenBin  map[string]bool
 	unprobed []Unprobed
 	closed   bool
-	// probing is set from the first window (or its arming) of a tree until
-	// the tree is gone, while the shared probes are attached.
-	probing bool
+	// holding is set while a window is open or armed, when the tree's
+	// processes are held until their probes are in (see hold).
+	holding bool
 
-	// probeMu serialises turning probing on and off.
-	probeMu sync.Mutex
-	shared  sharedProbes
+	// holdMu serialises hold and release.
+	holdMu sync.Mutex
+	shared sharedProbes
 
 	// Window state, owned by the data reader goroutine, which learns of
 	// each window's start and end from the marks in the ring.
@@ -161,6 +161,12 @@ func New(opts Options) (*Tracer, error) {
 		}
 		return nil, fmt.Errorf("load programs: %w", err)
 	}
+	if opts.SharedProbes {
+		if err := t.objs.Probing.Put(uint32(0), memtallyHoldState{Shared: 1}); err != nil {
+			t.closeObjects()
+			return nil, fmt.Errorf("share probes: %w", err)
+		}
+	}
 	for _, p := range []*ebpf.Program{t.objs.MemtallyFork, t.objs.MemtallyExec, t.objs.MemtallyExit} {
 		l, err := link.AttachTracing(link.TracingOptions{Program: p})
 		if err != nil {
@@ -204,19 +210,23 @@ func (t *Tracer) Follow(pid int) error {
 		t.unprobed = nil
 	}
 	t.followed = true
-	probing := t.probing
+	holding := t.holding
 	t.mu.Unlock()
 	tgid := uint32(pid)
 	if err := t.objs.Tracked.Put(tgid, uint8(1)); err != nil {
 		return fmt.Errorf("track pid %d: %w", pid, err)
 	}
 	p := t.process(tgid)
-	if !probing {
-		// Nothing is probed before the tree's first window (see
-		// startProbing), but the process must be there to follow.
+	if !holding {
+		// Probed before the next window (see hold), but it must be
+		// there to follow.
 		if _, err := executableMappings(tgid); err != nil {
 			t.forget(tgid, p)
 			return fmt.Errorf("read mappings of %d: %w", tgid, err)
+		}
+		if err := t.objs.Unscanned.Put(tgid, uint8(1)); err != nil {
+			t.forget(tgid, p)
+			return fmt.Errorf("track pid %d: %w", pid, err)
 		}
 		return nil
 	}
@@ -241,7 +251,7 @@ func (t *Tracer) forget(tgid uint32, p *process) {
 // program turns counting on (Metrics.StartNS); the reader opens it when it
 // comes to that mark, so Begin does not wait for the reader.
 func (t *Tracer) Begin() error {
-	if err := t.startProbing(); err != nil {
+	if err := t.hold(); err != nil {
 		return err
 	}
 	if err := t.setBase(); err != nil {
@@ -270,7 +280,7 @@ func (t *Tracer) setBase() error {
 // it. The window stays open until End; TreeExited tells when the tree is
 // gone.
 func (t *Tracer) BeginAtExec(pid int) error {
-	if err := t.startProbing(); err != nil {
+	if err := t.hold(); err != nil {
 		return err
 	}
 	if err := t.setBase(); err != nil {
@@ -322,6 +332,9 @@ func (t *Tracer) End() (Metrics, error) {
 	t.endMu.Unlock()
 	err := t.end(seq)
 	t.counting.Store(false)
+	if err == nil {
+		err = t.release()
+	}
 	if err != nil {
 		t.endMu.Lock()
 		delete(t.waiters, seq)
@@ -394,7 +407,7 @@ func (t *Tracer) Close() error {
 		_ = unix.Kill(int(tgid), unix.SIGCONT)
 		t.detachLater(p.takeLinks())
 	}
-	t.stopProbing()
+	t.treeGone()
 	t.detach.Wait()
 	t.closeObjects()
 	return nil

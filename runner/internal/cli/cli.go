@@ -70,6 +70,12 @@ Flags of runner and runner run:
   --verbose, -v       a line per benchmark, and exact bytes in the table
   --allow-incomplete  exit 0 rather than 3 when a benchmark is incomplete
                       or was not judged (also options.allow-incomplete)
+  --shared-probes     probe each allocator once for the whole machine
+                      rather than once per process of the command: a
+                      command that forks many processes runs much faster,
+                      but every other process of the machine that uses a
+                      probed allocator pays its traps meanwhile, and
+                      valgrind's tools die there (see BENCHMARKS.md)
 
 Flags of runner compare:
   --config FILE       read [thresholds] from this codspeed.toml

@@ -1,0 +1,159 @@
+package runner_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"memtally.dev/runner/internal/capture"
+	"memtally.dev/runner/internal/results"
+	"memtally.dev/runner/internal/testutil"
+)
+
+// BenchmarkTree measures process trees under the runner against the same
+// programs bare, each ratio taken between runs made moments apart:
+//   - forkrate.c forking 1,000 children one at a time ("serial") and 2,000
+//     alive at once ("wide"), timed by the program from its first fork to
+//     its last child reaped, bare, under the runner with probes per process
+//     (the default) and with --shared-probes; every window is checked to
+//     have counted each child's malloc and free;
+//   - the runner's fixed cost, `runner run -- true` from start to exit;
+//   - `node -e 0` and `python3 -c pass` as whole-command targets (an exec
+//     target, every malloc in the window), what the runner adds beyond its
+//     fixed cost against their bare time.
+//
+// One iteration is one repetition; scripts/bench takes the medians.
+func BenchmarkTree(b *testing.B) {
+	testutil.RequireBPF(b, capture.CheckPrivileges())
+	fixtures, err := testutil.NewFixtures("-O2")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fixtures.Remove()
+	forkrate := fixtures.Build(b, "forkrate", "forkrate.c")
+	self, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	runner := func(flags []string, argv ...string) ([]byte, time.Duration) {
+		out := filepath.Join(dir, "out")
+		os.RemoveAll(out)
+		args := append([]string{"runner", "run", "--quiet", "--out", out}, flags...)
+		// The test binary is the runner when started under that name
+		// (see TestMain).
+		cmd := &exec.Cmd{Path: self, Args: append(append(args, "--"), argv...)}
+		cmd.Stderr = os.Stderr
+		start := time.Now()
+		stdout, err := cmd.Output()
+		elapsed := time.Since(start)
+		if err != nil {
+			b.Fatalf("runner %v: %v", argv, err)
+		}
+		checkForkWindow(b, out, argv)
+		return stdout, elapsed
+	}
+	bare := func(argv ...string) ([]byte, time.Duration) {
+		start := time.Now()
+		stdout, err := exec.Command(argv[0], argv[1:]...).Output()
+		elapsed := time.Since(start)
+		if err != nil {
+			b.Fatalf("%v: %v", argv, err)
+		}
+		return stdout, elapsed
+	}
+	forkNS := func(out []byte) float64 {
+		ns, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+		if err != nil {
+			b.Fatalf("forkrate printed %q", out)
+		}
+		return ns
+	}
+	shared := []string{"--shared-probes"}
+	// The median of five, for the short runs.
+	median5 := func(run func() time.Duration) float64 {
+		var ds []float64
+		for range 5 {
+			ds = append(ds, run().Seconds())
+		}
+		sort.Float64s(ds)
+		return ds[2]
+	}
+	for i := 0; i < b.N; i++ {
+		const serialN, wideN = 1000, 2000
+		out, _ := bare(forkrate, strconv.Itoa(serialN), "serial")
+		serialBare := forkNS(out)
+		out, _ = runner(nil, forkrate, strconv.Itoa(serialN), "serial")
+		serialRun := forkNS(out)
+		out, _ = runner(shared, forkrate, strconv.Itoa(serialN), "serial")
+		serialShared := forkNS(out)
+		b.ReportMetric(serialN/serialBare*1e9, "forks/s-serial-bare")
+		b.ReportMetric(serialN/serialRun*1e9, "forks/s-serial-runner")
+		b.ReportMetric(serialN/serialShared*1e9, "forks/s-serial-shared")
+		b.ReportMetric(serialRun/serialBare, "serial-runner/bare")
+		b.ReportMetric(serialShared/serialBare, "serial-shared/bare")
+
+		out, _ = bare(forkrate, strconv.Itoa(wideN), "wide")
+		wideBare := forkNS(out)
+		out, _ = runner(nil, forkrate, strconv.Itoa(wideN), "wide")
+		wideRun := forkNS(out)
+		out, _ = runner(shared, forkrate, strconv.Itoa(wideN), "wide")
+		wideShared := forkNS(out)
+		b.ReportMetric(wideBare/1e9, "s-wide-bare")
+		b.ReportMetric(wideRun/1e9, "s-wide-runner")
+		b.ReportMetric(wideShared/1e9, "s-wide-shared")
+		b.ReportMetric(wideRun/wideBare, "wide-runner/bare")
+		b.ReportMetric(wideShared/wideBare, "wide-shared/bare")
+
+		fixed := median5(func() time.Duration { _, d := runner(nil, "true"); return d })
+		b.ReportMetric(fixed*1e3, "ms-fixed")
+		for _, rt := range []struct {
+			name string
+			argv []string
+		}{{"node", []string{"node", "-e", "0"}}, {"python", []string{"python3", "-c", "pass"}}} {
+			if _, err := exec.LookPath(rt.argv[0]); err != nil {
+				continue
+			}
+			bareS := median5(func() time.Duration { _, d := bare(rt.argv...); return d })
+			runS := median5(func() time.Duration { _, d := runner(nil, rt.argv...); return d })
+			b.ReportMetric(bareS*1e3, "ms-"+rt.name+"-bare")
+			b.ReportMetric(runS*1e3, "ms-"+rt.name+"-runner")
+			b.ReportMetric((runS-fixed)/bareS, rt.name+"-added/bare")
+		}
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// checkForkWindow fails the benchmark unless the whole-command window of a
+// forkrate run counted each child's malloc and free, and lost nothing.
+func checkForkWindow(b *testing.B, out string, argv []string) {
+	b.Helper()
+	if !strings.HasSuffix(argv[0], "forkrate") {
+		return
+	}
+	n, _ := strconv.ParseUint(argv[1], 10, 64)
+	run := readResults(b, out)
+	if len(run.Benchmarks) != 1 {
+		b.Fatalf("%v: %d benchmarks", argv, len(run.Benchmarks))
+	}
+	m := run.Benchmarks[0]
+	// Each child's malloc(16) and free, and the parent's stdout buffer.
+	if m.AllocCount != n+1 || m.FreeCount != n || m.DroppedEvents != 0 || m.Status != "ok" {
+		b.Fatalf("%v: %s: %d allocations, %d frees, %d dropped; want %d, %d, 0",
+			argv, m.Status, m.AllocCount, m.FreeCount, m.DroppedEvents, n+1, n)
+	}
+}
+
+func readResults(b *testing.B, out string) *results.Run {
+	b.Helper()
+	run, err := results.Read(filepath.Join(out, results.FileName))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return run
+}
