@@ -25,7 +25,10 @@ import (
 //   - the runner's fixed cost, `runner run -- true` from start to exit;
 //   - `node -e 0` and `python3 -c pass` as whole-command targets (an exec
 //     target, every malloc in the window), what the runner adds beyond its
-//     fixed cost against their bare time.
+//     fixed cost against their bare time;
+//   - what a process outside the tree pays: pairs.c's ns per malloc+free
+//     pair, untraced, then while a runner's command is probed, with probes
+//     per process and with --shared-probes.
 //
 // One iteration is one repetition; scripts/bench takes the medians.
 func BenchmarkTree(b *testing.B) {
@@ -36,6 +39,8 @@ func BenchmarkTree(b *testing.B) {
 	}
 	defer fixtures.Remove()
 	forkrate := fixtures.Build(b, "forkrate", "forkrate.c")
+	pairs := fixtures.Build(b, "pairs", "pairs.c")
+	codebytes := fixtures.Build(b, "codebytes", "codebytes.c", "-ldl")
 	self, err := os.Executable()
 	if err != nil {
 		b.Fatal(err)
@@ -110,6 +115,22 @@ func BenchmarkTree(b *testing.B) {
 		b.ReportMetric(wideRun/wideBare, "wide-runner/bare")
 		b.ReportMetric(wideShared/wideBare, "wide-shared/bare")
 
+		out, err := exec.Command(pairs, "2000000").Output()
+		if err != nil {
+			b.Fatal(err)
+		}
+		untraced, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+		if err != nil {
+			b.Fatalf("pairs printed %q", out)
+		}
+		perProcess := unrelatedPairs(b, self, pairs, codebytes, nil, 2000000)
+		sharedNS := unrelatedPairs(b, self, pairs, codebytes, shared, 200000)
+		b.ReportMetric(untraced, "unrelated-ns/pair-untraced")
+		b.ReportMetric(perProcess, "unrelated-ns/pair-runner")
+		b.ReportMetric(sharedNS, "unrelated-ns/pair-shared")
+		b.ReportMetric(perProcess/untraced, "unrelated-runner/untraced")
+		b.ReportMetric(sharedNS/untraced, "unrelated-shared/untraced")
+
 		fixed := median5(func() time.Duration { _, d := runner(nil, "true"); return d })
 		b.ReportMetric(fixed*1e3, "ms-fixed")
 		for _, rt := range []struct {
@@ -127,6 +148,63 @@ func BenchmarkTree(b *testing.B) {
 		}
 	}
 	b.ReportMetric(0, "ns/op")
+}
+
+// unrelatedPairs runs pairs.c outside the tree while the runner, with
+// flags, holds a window open on a command that waits, and returns its ns
+// per malloc+free pair. With shared probes it first waits until they are
+// in: libc's code then carries breakpoints in every process.
+func unrelatedPairs(b *testing.B, self, pairs, codebytes string, flags []string, n int) float64 {
+	b.Helper()
+	dir := b.TempDir()
+	args := append([]string{"runner", "run", "--quiet", "--out", filepath.Join(dir, "out")}, flags...)
+	cmd := &exec.Cmd{Path: self, Args: append(args, "--", "/bin/sh", "-c", "read line")}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			b.Fatalf("runner: %v", err)
+		}
+	}()
+	before, err := exec.Command(codebytes).Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(flags) > 0 {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			now, err := exec.Command(codebytes).Output()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if string(now) != string(before) {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatal("the shared probes did not show in libc's code")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	} else {
+		// The held shell is resumed once its probes are in.
+		time.Sleep(time.Second)
+	}
+	out, err := exec.Command(pairs, strconv.Itoa(n)).Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ns, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil {
+		b.Fatalf("pairs printed %q", out)
+	}
+	return ns
 }
 
 // checkForkWindow fails the benchmark unless the whole-command window of a
