@@ -33,6 +33,13 @@ import (
 // One iteration is one repetition; scripts/bench takes the medians.
 func BenchmarkTree(b *testing.B) {
 	testutil.RequireBPF(b, capture.CheckPrivileges())
+	// --shared-probes would kill the DHAT cross-checks of tests running
+	// beside it.
+	unlock, err := testutil.LockSharedProbes()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer unlock()
 	fixtures, err := testutil.NewFixtures("-O2")
 	if err != nil {
 		b.Fatal(err)

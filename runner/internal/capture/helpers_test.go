@@ -99,6 +99,14 @@ func newTracer(t *testing.T) *Tracer {
 func newTracerWith(t *testing.T, opts Options) *Tracer {
 	t.Helper()
 	requireBPF(t)
+	if opts.SharedProbes {
+		// Released after the tracer's Close, a cleanup registered later.
+		unlock, err := testutil.LockSharedProbes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(unlock)
+	}
 	tr, err := New(opts)
 	if err != nil {
 		bpfUnavailable(t, err)
