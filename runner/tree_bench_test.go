@@ -165,7 +165,7 @@ func unrelatedPairs(b *testing.B, self, pairs, codebytes string, flags []string,
 	b.Helper()
 	dir := b.TempDir()
 	args := append([]string{"runner", "run", "--quiet", "--out", filepath.Join(dir, "out")}, flags...)
-	cmd := &exec.Cmd{Path: self, Args: append(args, "--", "/bin/sh", "-c", "read line")}
+	cmd := &exec.Cmd{Path: self, Args: append(args, "--", "/bin/sh", "-c", "read line || true")}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		b.Fatal(err)
