@@ -18,7 +18,7 @@ import (
 // BenchmarkTree measures process trees under the runner against the same
 // programs bare, each ratio taken between runs made moments apart:
 //   - forkrate.c forking 1,000 children one at a time ("serial") and 2,000
-//     alive at once ("wide"), timed by the program from its first fork to
+//     (MEMTALLY_BENCH_WIDE) alive at once ("wide"), timed by the program from its first fork to
 //     its last child reaped, bare, under the runner with probes per process
 //     (the default) and with --shared-probes; every window is checked to
 //     have counted each child's malloc and free;
@@ -96,15 +96,21 @@ func BenchmarkTree(b *testing.B) {
 		sort.Float64s(ds)
 		return ds[2]
 	}
+	wideN := 2000
+	if v := os.Getenv("MEMTALLY_BENCH_WIDE"); v != "" {
+		if wideN, err = strconv.Atoi(v); err != nil || wideN < 1 {
+			b.Fatalf("MEMTALLY_BENCH_WIDE=%q: want a positive number", v)
+		}
+	}
 	for i := 0; i < b.N; i++ {
-		const serialN, wideN = 1000, 2000
+		const serialN = 1000
 		out, _ := bare(forkrate, strconv.Itoa(serialN), "serial")
 		serialBare := forkNS(out)
 		out, _ = runner(nil, forkrate, strconv.Itoa(serialN), "serial")
 		serialRun := forkNS(out)
 		out, _ = runner(shared, forkrate, strconv.Itoa(serialN), "serial")
 		serialShared := forkNS(out)
-		b.ReportMetric(serialN/serialBare*1e9, "forks/s-serial-bare")
+		b.ReportMetric(float64(serialN)/serialBare*1e9, "forks/s-serial-bare")
 		b.ReportMetric(serialN/serialRun*1e9, "forks/s-serial-runner")
 		b.ReportMetric(serialN/serialShared*1e9, "forks/s-serial-shared")
 		b.ReportMetric(serialRun/serialBare, "serial-runner/bare")
