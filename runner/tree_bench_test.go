@@ -33,13 +33,6 @@ import (
 // One iteration is one repetition; scripts/bench takes the medians.
 func BenchmarkTree(b *testing.B) {
 	testutil.RequireBPF(b, capture.CheckPrivileges())
-	// --shared-probes would kill the DHAT cross-checks of tests running
-	// beside it.
-	unlock, err := testutil.LockSharedProbes()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer unlock()
 	fixtures, err := testutil.NewFixtures("-O2")
 	if err != nil {
 		b.Fatal(err)
@@ -54,6 +47,7 @@ func BenchmarkTree(b *testing.B) {
 	}
 	dir := b.TempDir()
 	runner := func(flags []string, argv ...string) ([]byte, time.Duration) {
+		defer lockIfShared(b, flags)()
 		out := filepath.Join(dir, "out")
 		os.RemoveAll(out)
 		args := append([]string{"runner", "run", "--quiet", "--out", out}, flags...)
@@ -169,6 +163,7 @@ func BenchmarkTree(b *testing.B) {
 // in: libc's code then carries breakpoints in every process.
 func unrelatedPairs(b *testing.B, self, pairs, codebytes string, flags []string, n int) float64 {
 	b.Helper()
+	defer lockIfShared(b, flags)()
 	dir := b.TempDir()
 	args := append([]string{"runner", "run", "--quiet", "--out", filepath.Join(dir, "out")}, flags...)
 	cmd := &exec.Cmd{Path: self, Args: append(args, "--", "/bin/sh", "-c", "read line || true")}
@@ -247,4 +242,18 @@ func readResults(b *testing.B, out string) *results.Run {
 		b.Fatal(err)
 	}
 	return run
+}
+
+// lockIfShared keeps the DHAT cross-checks of tests running beside a
+// --shared-probes run waiting until the returned function is called:
+// valgrind dies on shared probes' breakpoints.
+func lockIfShared(b *testing.B, flags []string) (unlock func()) {
+	if len(flags) == 0 {
+		return func() {}
+	}
+	unlock, err := testutil.LockSharedProbes()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return unlock
 }
