@@ -52,6 +52,12 @@ func (t *Tracer) hold() error {
 			// A process that exits meanwhile needs no probes.
 			_ = t.attachAll(p)
 		}
+		if !t.InTree(int(tgid)) {
+			// It exited before its entry was made, and its exit
+			// may have been handled already: forget it again, or
+			// the tree would never be gone.
+			t.exited(tgid)
+		}
 	}
 	return nil
 }

@@ -164,3 +164,58 @@ func onlyBreakpointsAdded(before, during string) bool {
 	}
 	return changed > 0
 }
+
+// TestWindowsDuringForkStorm opens and closes windows while the tree forks
+// short-lived children one after another, so that Begin scans processes
+// that exit under it: every child is counted in the window it ran in or
+// in none, nothing is lost, and the tree is found gone once the last
+// process exits.
+func TestWindowsDuringForkStorm(t *testing.T) {
+	tr := newTracer(t)
+	cmd := startHeld(t, build(t, "forkrate", "forkrate.c"), "1000", "serial")
+	if err := tr.Follow(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var allocs, frees uint64
+	for done := false; !done; {
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Fatalf("forkrate: %v", err)
+			}
+			done = true
+		default:
+		}
+		if err := tr.Begin(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+		m, err := tr.End()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.DroppedEvents != 0 {
+			t.Fatalf("a window dropped %d events", m.DroppedEvents)
+		}
+		allocs += m.AllocCount
+		frees += m.FreeCount
+	}
+	select {
+	case <-tr.TreeExited():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the tree was not found gone 10 s after its last process exited")
+	}
+	// Each child mallocs 16 bytes and frees them; a window sees both, or
+	// the free alone (untracked), or neither, and never more.
+	if allocs > 1001 || frees > 1000 {
+		t.Errorf("%d allocations and %d frees counted for 1,000 children", allocs, frees)
+	}
+	if frees == 0 {
+		t.Error("no child was counted in any window")
+	}
+}
