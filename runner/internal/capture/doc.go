@@ -60,11 +60,14 @@
 // (tp_btf/sched_process_exit) removes the process, releases its live blocks
 // as leaked, and detaches its probes in the background.
 //
-// Probes are needed only while a window is open or armed: outside windows
+// Probes are needed only once a window has opened or been armed: before,
 // no allocation counts, and a free of a block allocated outside every
 // window is not one of the window's. So processes are held for their
-// probes only then; Begin and BeginAtExec turn holding on (MARK_HOLD), and
-// End turns it off. While it is on:
+// probes only from then on; the tree's first Begin or BeginAtExec turns
+// holding on (MARK_HOLD), until the tree is gone. It stays on between
+// windows: a process forked between two would otherwise be scanned by the
+// next Begin, on the critical path of the harness's next start, rather than
+// at its fork. While it is on:
 //   - A fork is caught by the fork program, which stops the child with
 //     bpf_send_signal_task(SIGSTOP) before it runs. The Tracer attaches the
 //     child's probes and sends SIGCONT.
@@ -78,14 +81,14 @@
 //     uprobe stops the process; the Tracer probes the library's allocator
 //     and resumes it.
 //
-// While it is off, the same programs hold nothing and record the process
-// in a BPF map of processes changed since they were last scanned; Begin
+// Before, the same programs hold nothing and record the process in a BPF
+// map of processes changed since they were last scanned; the first Begin
 // scans those (reads their mappings and probes what is new) before it opens
 // the window. A harness that forks workers or starts a runtime before its
-// first window, or between windows, runs unprobed and unheld meanwhile. The
-// programs record a change before they read whether to hold, and Begin
-// turns holding on before it reads the map, each with a full barrier, so
-// that every change is either held or scanned.
+// first window runs unprobed and unheld meanwhile. The programs record a
+// change before they read whether to hold, and Begin turns holding on
+// before it reads the map, each with a full barrier, so that every change
+// is either held or scanned.
 //
 // A parent in the tree that waits with WUNTRACED sees these stops. If the
 // Tracer is closed while a process is held, Close resumes it.
@@ -113,7 +116,7 @@
 // # Windows
 //
 // Begin opens a window and returns once every later allocation is counted
-// (after probing what changed outside windows, as above);
+// (the tree's first, after probing what changed before, as above);
 // End closes it and returns once every event of the window is accounted.
 // Both flip the state through a BPF program run with BPF_PROG_TEST_RUN,
 // which also writes a mark into the event ring, carrying the clock read

@@ -12,13 +12,16 @@ import (
 )
 
 // hold makes the tree's processes held at every fork, exec and library
-// their probes need, and probes every process that changed while they were
-// not, before a window opens or is armed. Outside windows nothing is held:
-// no allocation can count there, and a harness that forks workers or starts
-// a runtime between windows runs at full speed. The BPF side records those
-// processes in unscanned; turning holding on first means that any change
-// recorded after the read below is held instead (see changed_hold in
-// bpf/memtally.c).
+// their probes need, from the tree's first window (or its arming) until the
+// tree is gone, and probes every process that changed before. Until then
+// nothing is held: no allocation can count, and a harness that forks
+// workers or starts a runtime before its first benchmark runs at full
+// speed. The BPF side records those processes in unscanned; turning
+// holding on first means that any change recorded after the read below is
+// held instead (see changed_hold in bpf/memtally.c). Holding stays on
+// between windows: a process forked between two would otherwise be scanned
+// by the next Begin, on the critical path of the harness's start, rather
+// than at its fork, in the background of the harness's run.
 //
 // The processes read here keep running while they are scanned. A library
 // one maps once its loader's hook is attached stops it at the hook; one
@@ -26,6 +29,12 @@ import (
 func (t *Tracer) hold() error {
 	t.holdMu.Lock()
 	defer t.holdMu.Unlock()
+	t.mu.Lock()
+	on := t.holding
+	t.mu.Unlock()
+	if on {
+		return nil
+	}
 	if err := t.mark(memtallyMarkOpMARK_HOLD, 1, 0); err != nil {
 		return fmt.Errorf("hold the tree: %w", err)
 	}
@@ -62,22 +71,17 @@ func (t *Tracer) hold() error {
 	return nil
 }
 
-// release stops holding the tree's processes, once a window has closed.
-func (t *Tracer) release() error {
+// treeGone stops holding, for the next tree, and detaches the shared
+// probes, if any, in the background, once the tree is gone.
+func (t *Tracer) treeGone() {
 	t.holdMu.Lock()
-	defer t.holdMu.Unlock()
 	t.mu.Lock()
 	t.holding = false
 	t.mu.Unlock()
-	if err := t.mark(memtallyMarkOpMARK_HOLD, 0, 0); err != nil {
-		return fmt.Errorf("release the tree: %w", err)
-	}
-	return nil
-}
-
-// treeGone detaches the shared probes, if any, in the background, once the
-// tree is gone.
-func (t *Tracer) treeGone() {
+	// Nothing is left to hold; a failure leaves the next tree held from
+	// its start, which costs it speed, not numbers.
+	_ = t.mark(memtallyMarkOpMARK_HOLD, 0, 0)
+	t.holdMu.Unlock()
 	if !t.opts.SharedProbes {
 		return
 	}

@@ -90,11 +90,12 @@ type Tracer struct {
 	seenBin  map[string]bool
 	unprobed []Unprobed
 	closed   bool
-	// holding is set while a window is open or armed, when the tree's
-	// processes are held until their probes are in (see hold).
+	// holding is set from the tree's first window (or its arming) until
+	// the tree is gone: its processes are then held until their probes
+	// are in (see hold).
 	holding bool
 
-	// holdMu serialises hold and release.
+	// holdMu serialises hold and treeGone.
 	holdMu sync.Mutex
 	shared sharedProbes
 
@@ -332,9 +333,6 @@ func (t *Tracer) End() (Metrics, error) {
 	t.endMu.Unlock()
 	err := t.end(seq)
 	t.counting.Store(false)
-	if err == nil {
-		err = t.release()
-	}
 	if err != nil {
 		t.endMu.Lock()
 		delete(t.waiters, seq)
