@@ -3,9 +3,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 //
 // memtally's allocation capture. Userspace (runner/internal/capture) loads
-// this object with cilium/ebpf, attaches the allocator probes per process
-// (uprobe_multi links scoped to one pid, one pair per binary) and follows the
-// process tree through the sched tracepoints below. See capture/doc.go for the
+// this object with cilium/ebpf, attaches the allocator probes (uprobe_multi
+// links, one pair per binary: scoped to one process each, or, with shared
+// probes, on every process that maps the binary and filtered below by the
+// tracked set) and follows the process tree through the sched tracepoints
+// below. See capture/doc.go for the
 // whole design; the comments here say why each piece is shaped as it is.
 
 #include "headers/kernel.h"
@@ -15,6 +17,9 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define SIGSTOP 19
+
+extern int bpf_send_signal_task(struct task_struct *task, int sig,
+				enum pid_type type, __u64 value) __ksym;
 
 // What a probed function does, carried as the BPF cookie of its probe. The
 // argument positions follow the x86-64 SysV ABI (di, si, dx).
@@ -125,6 +130,7 @@ enum mark_op {
 	MARK_RESUME = 5, // mark: userspace counts new blocks again
 	MARK_SYNC_CLAIM = 6, // take the number of the next sync mark
 	MARK_SYNC = 7,   // write the sync mark taken by MARK_SYNC_CLAIM
+	MARK_HOLD = 8,   // set probing.holding to the second argument; no mark
 };
 
 struct state {
@@ -178,6 +184,8 @@ const struct batch_hdr *unused_batch_hdr __attribute__((unused));
 const struct cpu_batch *unused_cpu_batch __attribute__((unused));
 const enum flush_result *unused_flush_result __attribute__((unused));
 const struct ctl_event *unused_ctl_event __attribute__((unused));
+const struct file_id *unused_file_id __attribute__((unused));
+const struct hold_state *unused_hold_state __attribute__((unused));
 const enum kind *unused_kind __attribute__((unused));
 const enum event_type *unused_event_type __attribute__((unused));
 const enum ctl_type *unused_ctl_type __attribute__((unused));
@@ -208,6 +216,52 @@ struct {
 	__type(key, __u32);
 	__type(value, struct state);
 } states SEC(".maps");
+
+// How the tree's binaries are probed, and whether its processes are held.
+// Outside windows no allocation can count, so no process is held for its
+// fork, its exec or its libraries: a harness that starts a runtime or
+// forks workers between windows runs at full speed then. The processes
+// that changed meanwhile are in unscanned, for userspace to probe before
+// the next window opens.
+struct hold_state {
+	__u32 shared;  // set once by userspace: links per binary, not process
+	__u32 holding; // set by MARK_HOLD while a window is open or armed
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hold_state);
+} probing SEC(".maps");
+
+// Processes of the tree forked, exec'd or given libraries since userspace
+// last scanned them. Exits remove them.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);   // tgid
+	__type(value, __u8);
+} unscanned SEC(".maps");
+
+// An executable, as its inode.
+struct file_id {
+	__u64 dev; // the kernel's dev_t of its file system
+	__u64 ino;
+};
+
+// Executables whose allocator and dynamic loader are probed already, with
+// shared probes: an exec of one needs no hold, since the libraries its
+// loader maps stop it at the loader's hook. Userspace adds them once it has
+// handled a process running one, and clears the map when it detaches the
+// probes. Links scoped to one process leave it empty: a process that execs
+// needs its executable's own probes.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct file_id);
+	__type(value, __u8);
+} handled SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -240,9 +294,6 @@ struct {
 	__type(key, int);
 	__type(value, struct thread_state);
 } threads SEC(".maps");
-
-extern int bpf_send_signal_task(struct task_struct *task, int sig,
-				enum pid_type type, __u64 value) __ksym;
 
 static __always_inline void count_n(__u32 which, __u64 n)
 {
@@ -431,6 +482,29 @@ static __always_inline int is_tracked(__u32 tgid)
 	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
 }
 
+static __always_inline struct hold_state *get_hold(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&probing, &zero);
+}
+
+// Record that tgid changed, then tell whether it must be held. The atomic
+// read is a full barrier after the record, and MARK_HOLD turns holding on
+// with one before userspace reads unscanned: either this sees holding on,
+// or userspace sees the record. A change neither held nor recorded could
+// run unprobed in a window.
+static __always_inline int changed_hold(__u32 tgid, struct hold_state *p)
+{
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&unscanned, &tgid, &one, BPF_ANY)) {
+		// Held or not, its next window would miss what it changed.
+		count(COUNTER_TRACKED_FULL);
+	}
+	return __sync_fetch_and_add(&p->holding, 0) != 0;
+}
+
 static __always_inline void loader_stop(__u64 id)
 {
 	struct ctl_event *c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
@@ -490,13 +564,17 @@ int memtally_entry(struct pt_regs *ctx)
 	struct thread_state *ts;
 	__u64 size;
 
-	// The links are scoped to one process each, so only the tree gets
-	// here; the tracked set matters only for holding processes, which
-	// must stop once the Tracer is closed.
-	if (kind == KIND_LOADER) {
-		__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid();
 
-		if (is_tracked(id >> 32))
+	// Shared links cover every process that maps the binary: only the
+	// tree's calls go on. Links scoped to one process never get here for
+	// another, and the tracked set is empty once the Tracer is closed.
+	if (!is_tracked(id >> 32))
+		return 0;
+	if (kind == KIND_LOADER) {
+		struct hold_state *p = get_hold();
+
+		if (p && changed_hold(id >> 32, p))
 			loader_stop(id);
 		return 0;
 	}
@@ -581,6 +659,8 @@ int memtally_return(struct pt_regs *ctx)
 	__u64 ret = ctx->ax;
 	__u64 addr = 0;
 
+	if (!is_tracked(bpf_get_current_pid_tgid() >> 32))
+		return 0;
 	ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
 	if (!ts || ts->depth == 0)
 		return 0;
@@ -620,6 +700,7 @@ int memtally_fork(__u64 *ctx)
 	struct task_struct *child = (struct task_struct *)ctx[1];
 	__u32 ptgid = parent->tgid;
 	__u32 ctgid = child->tgid;
+	struct hold_state *p = get_hold();
 	struct ctl_event *c;
 	__u8 one = 1;
 
@@ -630,6 +711,11 @@ int memtally_fork(__u64 *ctx)
 		count(COUNTER_TRACKED_FULL);
 		return 0;
 	}
+	// Tracked before it first runs, the child needs nothing more outside
+	// windows (userspace scans it before the next), nor with shared
+	// probes: it maps its parent's binaries, whose probes cover it.
+	if (!p || !changed_hold(ctgid, p) || p->shared)
+		return 0;
 	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
 	if (!c) {
 		count(COUNTER_CTL_DROPPED);
@@ -649,10 +735,30 @@ int memtally_fork(__u64 *ctx)
 	return 0;
 }
 
+// Whether an exec of bprm's file by tgid needs a hold: while processes are
+// held, unless probes are shared and the executable is handled already.
+static __always_inline int exec_needs_hold(__u32 tgid,
+					   struct linux_binprm *bprm)
+{
+	struct hold_state *p = get_hold();
+	struct file_id id = {};
+	struct inode *inode;
+
+	if (!p || !changed_hold(tgid, p))
+		return 0;
+	if (!p->shared)
+		return 1;
+	inode = bprm->file->f_inode;
+	id.dev = inode->i_sb->s_dev;
+	id.ino = inode->i_ino;
+	return bpf_map_lookup_elem(&handled, &id) == NULL;
+}
+
 SEC("tp_btf/sched_process_exec")
 int memtally_exec(__u64 *ctx)
 {
 	struct task_struct *task = (struct task_struct *)ctx[0];
+	struct linux_binprm *bprm = (struct linux_binprm *)ctx[2];
 	__u32 tgid = task->tgid;
 	struct state *st = get_state();
 	struct ctl_event *c;
@@ -687,6 +793,8 @@ int memtally_exec(__u64 *ctx)
 		if (r)
 			bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	}
+	if (!exec_needs_hold(tgid, bprm))
+		return 0;
 	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
 	if (!c) {
 		count(COUNTER_CTL_DROPPED);
@@ -713,6 +821,7 @@ int memtally_exit(__u64 *ctx)
 	if (!group_dead || !is_tracked(tgid))
 		return 0;
 	bpf_map_delete_elem(&tracked, &tgid);
+	bpf_map_delete_elem(&unscanned, &tgid);
 	// The data ring orders the exit after the process's last allocations,
 	// which is what releasing its blocks needs; that ring may be full,
 	// though, and userspace must learn of every exit to know when the
@@ -759,6 +868,15 @@ int memtally_mark(__u64 *ctx)
 	if (!st)
 		return 1;
 	switch (op) {
+	case MARK_HOLD: {
+		struct hold_state *p = get_hold();
+
+		if (!p)
+			return 1;
+		// An exchange, a full barrier: see changed_hold.
+		__sync_lock_test_and_set(&p->holding, (__u32)ctx[1]);
+		return 0;
+	}
 	case MARK_SYNC_CLAIM:
 		st->sync_seq = next_seq();
 		return 0;

@@ -87,4 +87,22 @@ struct task_struct {
 	int tgid;
 } __attribute__((preserve_access_index));
 
+/* What sched_process_exec's binprm leads to: the executable's inode. */
+struct super_block {
+	unsigned int s_dev;
+} __attribute__((preserve_access_index));
+
+struct inode {
+	unsigned long i_ino;
+	struct super_block *i_sb;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct inode *f_inode;
+} __attribute__((preserve_access_index));
+
+struct linux_binprm {
+	struct file *file;
+} __attribute__((preserve_access_index));
+
 #endif

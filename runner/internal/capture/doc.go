@@ -46,9 +46,9 @@
 // # Holding the process
 //
 // Follow needs a process that has not run any code of the benchmark yet
-// and is stopped, so its probes are in place before its first allocation.
-// The runner gets one by starting the command behind a shell that stops
-// itself and then execs it:
+// and is stopped, so that it is tracked before it can fork. The runner gets
+// one by starting the command behind a shell that stops itself and then
+// execs it:
 //
 //	/bin/sh -c 'kill -STOP $$; exec "$@"' sh CMD ARGS...
 //
@@ -56,10 +56,23 @@
 // then sending SIGCONT. The shell's own allocations are never counted by
 // an exec-target window, which opens at the exec.
 //
-// From then on the tree is followed without the caller's help:
-//   - A fork is caught by a tp_btf/sched_process_fork program, which tracks
-//     the child and stops it with bpf_send_signal_task(SIGSTOP) before it
-//     runs. The Tracer attaches the child's probes and sends SIGCONT.
+// From then on the tree is followed without the caller's help. A
+// tp_btf/sched_process_fork program adds every child to the tracked set
+// before it runs, and an exit of the whole thread group
+// (tp_btf/sched_process_exit) removes the process, releases its live blocks
+// as leaked, and detaches its probes in the background.
+//
+// Probes are needed only once a window has opened or been armed: before,
+// no allocation counts, and a free of a block allocated outside every
+// window is not one of the window's. So processes are held for their
+// probes only from then on; the tree's first Begin or BeginAtExec turns
+// holding on (MARK_HOLD), until the tree is gone. It stays on between
+// windows: a process forked between two would otherwise be scanned by the
+// next Begin, on the critical path of the harness's next start, rather than
+// at its fork. While it is on:
+//   - A fork is caught by the fork program, which stops the child with
+//     bpf_send_signal_task(SIGSTOP) before it runs. The Tracer attaches the
+//     child's probes and sends SIGCONT.
 //   - An exec is caught by tp_btf/sched_process_exec, which stops the
 //     process; the Tracer probes the new executable when it carries its
 //     own allocator (a static binary, or a Rust binary with jemalloc or
@@ -69,22 +82,43 @@
 //     debuggers after mapping and before running any of the library. That
 //     uprobe stops the process; the Tracer probes the library's allocator
 //     and resumes it.
-//   - An exit of the whole thread group (tp_btf/sched_process_exit) removes
-//     the process, releases its live blocks as leaked, and detaches its
-//     probes in the background.
+//
+// Before, the same programs hold nothing and record the process in a BPF
+// map of processes changed since they were last scanned; the first Begin
+// scans those (reads their mappings and probes what is new) before it opens
+// the window. A harness that forks workers or starts a runtime before its
+// first window runs unprobed and unheld meanwhile. The programs record a
+// change before they read whether to hold, and Begin turns holding on
+// before it reads the map, each with a full barrier, so that every change
+// is either held or scanned.
 //
 // A parent in the tree that waits with WUNTRACED sees these stops. If the
 // Tracer is closed while a process is held, Close resumes it.
 //
-// Every probe is a uprobe_multi link scoped to one process (one link for
-// the entries and one for the returns, per process and binary), so
+// By default every probe is a uprobe_multi link scoped to one process (one
+// link for the entries and one for the returns, per process and binary), so
 // processes outside the tree, the runner included, neither pay for the
-// probes nor show up in the numbers. Threads are covered by their process's
-// links.
+// probes nor show up in the numbers, and their code is untouched. Threads
+// are covered by their process's links. The kernel installs such a link by
+// walking every mapping of the binary on the machine, under a lock that
+// stalls every fork, so a held fork costs the tree a few tenths of a
+// millisecond, and more the more processes map the binary: a tree with
+// thousands of live processes forks slowly (BENCHMARKS.md).
+//
+// With Options.SharedProbes, each binary's links are attached once, for
+// every process of the machine that maps it, and the programs drop the
+// calls of untracked processes. A fork then needs no hold: the child maps
+// its parent's binaries. An exec needs one only for an executable not seen
+// yet (a BPF map of handled inodes). The cost moves outside the tree: every
+// process of the machine that calls a probed allocator traps while the
+// tree is probed (from its first window until it exits), and finds
+// breakpoints in that allocator's code, which programs that read or
+// translate their own code, valgrind's tools among them, do not survive.
 //
 // # Windows
 //
-// Begin opens a window and returns once every later allocation is counted;
+// Begin opens a window and returns once every later allocation is counted
+// (the tree's first, after probing what changed before, as above);
 // End closes it and returns once every event of the window is accounted.
 // Both flip the state through a BPF program run with BPF_PROG_TEST_RUN,
 // which also writes a mark into the event ring, carrying the clock read

@@ -93,8 +93,21 @@ func runExecTarget(t *testing.T, tr *Tracer, argv ...string) Metrics {
 
 func newTracer(t *testing.T) *Tracer {
 	t.Helper()
+	return newTracerWith(t, Options{})
+}
+
+func newTracerWith(t *testing.T, opts Options) *Tracer {
+	t.Helper()
 	requireBPF(t)
-	tr, err := New(Options{})
+	if opts.SharedProbes {
+		// Released after the tracer's Close, a cleanup registered later.
+		unlock, err := testutil.LockSharedProbes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(unlock)
+	}
+	tr, err := New(opts)
 	if err != nil {
 		bpfUnavailable(t, err)
 	}

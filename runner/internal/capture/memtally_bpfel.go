@@ -85,6 +85,12 @@ const (
 	memtallyEventTypeEVENT_BATCH   memtallyEventType = 7
 )
 
+type memtallyFileId struct {
+	_   structs.HostLayout
+	Dev uint64
+	Ino uint64
+}
+
 type memtallyFlushResult uint32
 
 const (
@@ -92,6 +98,12 @@ const (
 	memtallyFlushResultFLUSH_BUSY memtallyFlushResult = 1
 	memtallyFlushResultFLUSH_FULL memtallyFlushResult = 2
 )
+
+type memtallyHoldState struct {
+	_       structs.HostLayout
+	Shared  uint32
+	Holding uint32
+}
 
 type memtallyKind uint32
 
@@ -120,6 +132,7 @@ const (
 	memtallyMarkOpMARK_RESUME     memtallyMarkOp = 5
 	memtallyMarkOpMARK_SYNC_CLAIM memtallyMarkOp = 6
 	memtallyMarkOpMARK_SYNC       memtallyMarkOp = 7
+	memtallyMarkOpMARK_HOLD       memtallyMarkOp = 8
 )
 
 type memtallySingleEvent struct {
@@ -161,10 +174,13 @@ const (
 	memtallyMapCounters          = "counters"
 	memtallyMapCtlEvents         = "ctl_events"
 	memtallyMapEvents            = "events"
+	memtallyMapHandled           = "handled"
+	memtallyMapProbing           = "probing"
 	memtallyMapSequence          = "sequence"
 	memtallyMapStates            = "states"
 	memtallyMapThreads           = "threads"
 	memtallyMapTracked           = "tracked"
+	memtallyMapUnscanned         = "unscanned"
 	memtallyProgMemtallyEntry    = "memtally_entry"
 	memtallyProgMemtallyExec     = "memtally_exec"
 	memtallyProgMemtallyExit     = "memtally_exit"
@@ -180,7 +196,9 @@ const (
 	memtallyVarUnusedCtlType     = "unused_ctl_type"
 	memtallyVarUnusedEvent       = "unused_event"
 	memtallyVarUnusedEventType   = "unused_event_type"
+	memtallyVarUnusedFileId      = "unused_file_id"
 	memtallyVarUnusedFlushResult = "unused_flush_result"
+	memtallyVarUnusedHoldState   = "unused_hold_state"
 	memtallyVarUnusedKind        = "unused_kind"
 	memtallyVarUnusedMarkOp      = "unused_mark_op"
 	memtallyVarUnusedSingleEvent = "unused_single_event"
@@ -245,10 +263,13 @@ type memtallyMapSpecs struct {
 	Counters  *ebpf.MapSpec `ebpf:"counters"`
 	CtlEvents *ebpf.MapSpec `ebpf:"ctl_events"`
 	Events    *ebpf.MapSpec `ebpf:"events"`
+	Handled   *ebpf.MapSpec `ebpf:"handled"`
+	Probing   *ebpf.MapSpec `ebpf:"probing"`
 	Sequence  *ebpf.MapSpec `ebpf:"sequence"`
 	States    *ebpf.MapSpec `ebpf:"states"`
 	Threads   *ebpf.MapSpec `ebpf:"threads"`
 	Tracked   *ebpf.MapSpec `ebpf:"tracked"`
+	Unscanned *ebpf.MapSpec `ebpf:"unscanned"`
 }
 
 // memtallyVariableSpecs contains global variables before they are loaded into the kernel.
@@ -263,7 +284,9 @@ type memtallyVariableSpecs struct {
 	UnusedCtlType     *ebpf.VariableSpec `ebpf:"unused_ctl_type"`
 	UnusedEvent       *ebpf.VariableSpec `ebpf:"unused_event"`
 	UnusedEventType   *ebpf.VariableSpec `ebpf:"unused_event_type"`
+	UnusedFileId      *ebpf.VariableSpec `ebpf:"unused_file_id"`
 	UnusedFlushResult *ebpf.VariableSpec `ebpf:"unused_flush_result"`
+	UnusedHoldState   *ebpf.VariableSpec `ebpf:"unused_hold_state"`
 	UnusedKind        *ebpf.VariableSpec `ebpf:"unused_kind"`
 	UnusedMarkOp      *ebpf.VariableSpec `ebpf:"unused_mark_op"`
 	UnusedSingleEvent *ebpf.VariableSpec `ebpf:"unused_single_event"`
@@ -293,10 +316,13 @@ type memtallyMaps struct {
 	Counters  *ebpf.Map `ebpf:"counters"`
 	CtlEvents *ebpf.Map `ebpf:"ctl_events"`
 	Events    *ebpf.Map `ebpf:"events"`
+	Handled   *ebpf.Map `ebpf:"handled"`
+	Probing   *ebpf.Map `ebpf:"probing"`
 	Sequence  *ebpf.Map `ebpf:"sequence"`
 	States    *ebpf.Map `ebpf:"states"`
 	Threads   *ebpf.Map `ebpf:"threads"`
 	Tracked   *ebpf.Map `ebpf:"tracked"`
+	Unscanned *ebpf.Map `ebpf:"unscanned"`
 }
 
 func (m *memtallyMaps) Close() error {
@@ -305,10 +331,13 @@ func (m *memtallyMaps) Close() error {
 		m.Counters,
 		m.CtlEvents,
 		m.Events,
+		m.Handled,
+		m.Probing,
 		m.Sequence,
 		m.States,
 		m.Threads,
 		m.Tracked,
+		m.Unscanned,
 	)
 }
 
@@ -324,7 +353,9 @@ type memtallyVariables struct {
 	UnusedCtlType     *ebpf.Variable `ebpf:"unused_ctl_type"`
 	UnusedEvent       *ebpf.Variable `ebpf:"unused_event"`
 	UnusedEventType   *ebpf.Variable `ebpf:"unused_event_type"`
+	UnusedFileId      *ebpf.Variable `ebpf:"unused_file_id"`
 	UnusedFlushResult *ebpf.Variable `ebpf:"unused_flush_result"`
+	UnusedHoldState   *ebpf.Variable `ebpf:"unused_hold_state"`
 	UnusedKind        *ebpf.Variable `ebpf:"unused_kind"`
 	UnusedMarkOp      *ebpf.Variable `ebpf:"unused_mark_op"`
 	UnusedSingleEvent *ebpf.Variable `ebpf:"unused_single_event"`

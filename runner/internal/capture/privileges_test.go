@@ -95,7 +95,7 @@ func TestLoadAttachTime(t *testing.T) {
 	if err := tr.Follow(cmd.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("follow (probe libc and the loader of a held shell): %v", time.Since(start))
+	t.Logf("follow (track a held shell, probed at its first window): %v", time.Since(start))
 	if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
 		t.Fatal(err)
 	}

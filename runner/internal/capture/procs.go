@@ -15,19 +15,24 @@ import (
 	"memtally.dev/runner/internal/noalloc"
 )
 
-// process is one followed thread group and the probes attached for it.
+// process is one followed thread group whose mappings were scanned: held
+// at its fork, an exec or its loader's hook, or running when probing
+// started. With shared probes, processes that only forked have no entry:
+// they map what their parent did.
 type process struct {
 	tgid uint32
 
-	// mu serialises attaching, which the control reader and Follow do,
-	// with detaching, which the data reader does when the process exits.
+	// mu serialises the scans of one process, which the control reader,
+	// Follow and hold make, with detaching its links, which the
+	// control reader does when it exits.
 	mu       sync.Mutex
 	attached map[string]bool // by "dev inode", binaries already handled
-	links    []link.Link
+	links    []link.Link     // its own probes, unless they are shared
 	dead     bool
 }
 
-// takeLinks marks p dead and returns its links for detaching.
+// takeLinks marks p dead, so that it is not scanned again, and returns its
+// own links for detaching.
 func (p *process) takeLinks() []link.Link {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -82,17 +87,17 @@ func (t *Tracer) control(c memtallyCtlEvent) {
 	}
 }
 
-// exited forgets a thread group that is gone and detaches its probes.
+// exited forgets a thread group that is gone. The last one's exit ends the
+// tree, and detaches the shared probes in the background.
 func (t *Tracer) exited(tgid uint32) {
 	t.mu.Lock()
-	// Forks and exits share the control ring, so a child's exit never
-	// comes before its fork.
 	p, ok := t.procs[tgid]
 	delete(t.procs, tgid)
-	done := len(t.procs) == 0 && t.followed
-	if done && t.treeEmpty() {
+	done := len(t.procs) == 0 && t.followed && t.treeEmpty()
+	if done {
 		select {
 		case <-t.treeDone:
+			done = false
 		default:
 			close(t.treeDone)
 		}
@@ -100,6 +105,9 @@ func (t *Tracer) exited(tgid uint32) {
 	t.mu.Unlock()
 	if ok {
 		t.detachLater(p.takeLinks())
+	}
+	if done {
+		t.treeGone()
 	}
 }
 
@@ -114,8 +122,7 @@ func (t *Tracer) treeEmpty() bool {
 // around a hundred milliseconds on the machines memtally targets, most of
 // it waiting for an SRCU grace period. Each link is closed on a goroutine
 // of its own, so that closes waiting at once share their grace periods:
-// a process's links, and those of processes exiting together, cost about
-// one close rather than one each.
+// all the binaries' links cost about one close rather than one each.
 func (t *Tracer) detachLater(ls []link.Link) {
 	t.detach.Add(len(ls))
 	for _, l := range ls {
@@ -182,7 +189,7 @@ func (t *Tracer) attachAll(p *process) error {
 	if err != nil {
 		return fmt.Errorf("read mappings of %d: %w", p.tgid, err)
 	}
-	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", p.tgid))
+	exe := exePath(p.tgid)
 	root := fmt.Sprintf("/proc/%d/root", p.tgid)
 	for _, m := range maps {
 		if p.attached[m.key] {
@@ -193,7 +200,7 @@ func (t *Tracer) attachAll(p *process) error {
 		var err error
 		switch {
 		case r.hasLoader:
-			err = t.attachLoader(p, m.path, r.loader)
+			err = t.attachBinary(p, m.key, func(pid uint32) ([]link.Link, error) { return t.attachLoader(m.path, r.loader, pid) })
 		case r.err != nil:
 			// A dynamic program's allocator lives in a library; only a
 			// static executable is expected to carry its own.
@@ -201,13 +208,31 @@ func (t *Tracer) attachAll(p *process) error {
 				t.addStatic(exe, r)
 			}
 		default:
-			err = t.attachPlan(p, m.path, r.plan)
+			err = t.attachBinary(p, m.key, func(pid uint32) ([]link.Link, error) { return t.attachPlan(m.path, r.plan, pid) })
+			if err == nil {
+				t.addProbed(strings.TrimPrefix(m.path, root), r.plan)
+			}
 		}
 		if err != nil {
 			t.addUnprobed(strings.TrimPrefix(m.path, root), err.Error())
 		}
 	}
+	if t.opts.SharedProbes {
+		t.markHandled(p.tgid)
+	}
 	return nil
+}
+
+// attachBinary attaches the probes of the binary key, mapped by p, with
+// attach: once for every process when they are shared, else for p alone.
+// p.mu is held.
+func (t *Tracer) attachBinary(p *process, key string, attach func(pid uint32) ([]link.Link, error)) error {
+	if t.opts.SharedProbes {
+		return t.shared.attach(key, func() ([]link.Link, error) { return attach(0) })
+	}
+	ls, err := attach(p.tgid)
+	p.links = append(p.links, ls...)
+	return err
 }
 
 func (t *Tracer) plan(m mapping) planResult {
@@ -246,56 +271,6 @@ func isLoader(path string) bool {
 		return false
 	}
 	return strings.HasPrefix(names[0], "ld-linux") || strings.HasPrefix(names[0], "ld64.so")
-}
-
-// attachPlan attaches one binary's probes for one process: one uprobe_multi
-// link for the entries and one for the returns, the cheapest shape to
-// attach and, above all, to detach.
-func (t *Tracer) attachPlan(p *process, path string, plan allocsym.Plan) error {
-	ex, err := link.OpenExecutable(path)
-	if err != nil {
-		return fmt.Errorf("attach uprobe: %w", err)
-	}
-	var entries, entryCookies, returns, returnCookies []uint64
-	for _, pr := range plan.Probes {
-		k := uint64(bpfKind(pr.Kind))
-		entries = append(entries, pr.Entry)
-		entryCookies = append(entryCookies, k)
-		if pr.Return {
-			returns = append(returns, pr.Func)
-			returnCookies = append(returnCookies, k)
-		}
-	}
-	l, err := ex.UprobeMulti(nil, t.objs.MemtallyEntry, &link.UprobeMultiOptions{
-		Addresses: entries, Cookies: entryCookies, PID: p.tgid})
-	if err != nil {
-		return fmt.Errorf("attach uprobe: %s: %w", plan.Path, err)
-	}
-	p.links = append(p.links, l)
-	if len(returns) > 0 {
-		l, err := ex.UretprobeMulti(nil, t.objs.MemtallyReturn, &link.UprobeMultiOptions{
-			Addresses: returns, Cookies: returnCookies, PID: p.tgid})
-		if err != nil {
-			return fmt.Errorf("attach uretprobe: %s: %w", plan.Path, err)
-		}
-		p.links = append(p.links, l)
-	}
-	t.addProbed(strings.TrimPrefix(path, fmt.Sprintf("/proc/%d/root", p.tgid)), plan)
-	return nil
-}
-
-func (t *Tracer) attachLoader(p *process, path string, off uint64) error {
-	ex, err := link.OpenExecutable(path)
-	if err != nil {
-		return fmt.Errorf("attach uprobe: %w", err)
-	}
-	l, err := ex.UprobeMulti(nil, t.objs.MemtallyEntry, &link.UprobeMultiOptions{
-		Addresses: []uint64{off}, Cookies: []uint64{uint64(memtallyKindKIND_LOADER)}, PID: p.tgid})
-	if err != nil {
-		return fmt.Errorf("attach uprobe: loader %s: %w", path, err)
-	}
-	p.links = append(p.links, l)
-	return nil
 }
 
 func (t *Tracer) addProbed(path string, plan allocsym.Plan) {

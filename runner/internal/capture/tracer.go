@@ -26,6 +26,16 @@ type Options struct {
 	// written without waking the reader, which costs more than the probes
 	// themselves. Zero means 10 ms.
 	PollInterval time.Duration
+	// SharedProbes attaches each binary's probes once, on every process
+	// of the machine that maps it, and counts the tree's calls alone,
+	// instead of attaching them for each process of the tree. A fork then
+	// costs the tree nothing, however many processes are alive, but every
+	// process outside the tree that maps a probed binary pays the traps
+	// of its allocator calls while the tree is probed, and finds
+	// breakpoints in that binary's code: a program that reads or
+	// translates its own code, valgrind's tools among them, dies of
+	// SIGTRAP. See BENCHMARKS.md for both costs.
+	SharedProbes bool
 }
 
 // Metrics are the numbers of one window.
@@ -85,6 +95,14 @@ type Tracer struct {
 	unprobed []Unprobed
 	noAlloc  []NoAllocator
 	closed   bool
+	// holding is set from the tree's first window (or its arming) until
+	// the tree is gone: its processes are then held until their probes
+	// are in (see hold).
+	holding bool
+
+	// holdMu serialises hold and treeGone.
+	holdMu sync.Mutex
+	shared sharedProbes
 
 	// Window state, owned by the data reader goroutine, which learns of
 	// each window's start and end from the marks in the ring.
@@ -149,6 +167,12 @@ func New(opts Options) (*Tracer, error) {
 		}
 		return nil, fmt.Errorf("load programs: %w", err)
 	}
+	if opts.SharedProbes {
+		if err := t.objs.Probing.Put(uint32(0), memtallyHoldState{Shared: 1}); err != nil {
+			t.closeObjects()
+			return nil, fmt.Errorf("share probes: %w", err)
+		}
+	}
 	for _, p := range []*ebpf.Program{t.objs.MemtallyFork, t.objs.MemtallyExec, t.objs.MemtallyExit} {
 		l, err := link.AttachTracing(link.TracingOptions{Program: p})
 		if err != nil {
@@ -183,7 +207,7 @@ func (t *Tracer) Follow(pid int) error {
 		t.mu.Unlock()
 		return ErrClosed
 	}
-	if len(t.procs) == 0 {
+	if len(t.procs) == 0 && t.treeEmpty() {
 		// A new tree: the previous one, if any, is gone, and what was
 		// probed for it says nothing about this one.
 		t.treeDone = make(chan struct{})
@@ -192,21 +216,40 @@ func (t *Tracer) Follow(pid int) error {
 		t.unprobed = nil
 	}
 	t.followed = true
+	holding := t.holding
 	t.mu.Unlock()
 	tgid := uint32(pid)
 	if err := t.objs.Tracked.Put(tgid, uint8(1)); err != nil {
 		return fmt.Errorf("track pid %d: %w", pid, err)
 	}
 	p := t.process(tgid)
+	if !holding {
+		// Probed before the next window (see hold), but it must be
+		// there to follow.
+		if _, err := executableMappings(tgid); err != nil {
+			t.forget(tgid, p)
+			return fmt.Errorf("read mappings of %d: %w", tgid, err)
+		}
+		if err := t.objs.Unscanned.Put(tgid, uint8(1)); err != nil {
+			t.forget(tgid, p)
+			return fmt.Errorf("track pid %d: %w", pid, err)
+		}
+		return nil
+	}
 	if err := t.attachAll(p); err != nil {
-		_ = t.objs.Tracked.Delete(tgid)
-		t.mu.Lock()
-		delete(t.procs, tgid)
-		t.mu.Unlock()
-		t.detachLater(p.takeLinks())
+		t.forget(tgid, p)
 		return err
 	}
 	return nil
+}
+
+// forget undoes Follow of a process it could not inspect.
+func (t *Tracer) forget(tgid uint32, p *process) {
+	_ = t.objs.Tracked.Delete(tgid)
+	t.mu.Lock()
+	delete(t.procs, tgid)
+	t.mu.Unlock()
+	t.detachLater(p.takeLinks())
 }
 
 // Begin opens a window. When it returns, every allocation of the followed
@@ -214,6 +257,9 @@ func (t *Tracer) Follow(pid int) error {
 // program turns counting on (Metrics.StartNS); the reader opens it when it
 // comes to that mark, so Begin does not wait for the reader.
 func (t *Tracer) Begin() error {
+	if err := t.hold(); err != nil {
+		return err
+	}
 	if err := t.setBase(); err != nil {
 		return err
 	}
@@ -240,6 +286,9 @@ func (t *Tracer) setBase() error {
 // it. The window stays open until End; TreeExited tells when the tree is
 // gone.
 func (t *Tracer) BeginAtExec(pid int) error {
+	if err := t.hold(); err != nil {
+		return err
+	}
 	if err := t.setBase(); err != nil {
 		return err
 	}
@@ -362,6 +411,7 @@ func (t *Tracer) Close() error {
 		_ = unix.Kill(int(tgid), unix.SIGCONT)
 		t.detachLater(p.takeLinks())
 	}
+	t.treeGone()
 	t.detach.Wait()
 	t.closeObjects()
 	return nil
@@ -382,162 +432,6 @@ func (t *Tracer) stopping() bool {
 	default:
 		return false
 	}
-}
-
-// end stops counting and writes the sync mark that End's waiter seq waits
-// for: once every CPU's batch is flushed, no event of the window is left to
-// be numbered, so the mark follows them all.
-func (t *Tracer) end(seq uint32) error {
-	t.markMu.Lock()
-	defer t.markMu.Unlock()
-	if err := t.runMark(memtallyMarkOpMARK_END, 0, 0); err != nil {
-		return err
-	}
-	return t.syncLocked(seq, true)
-}
-
-// syncIfDue writes a sync mark if a window counts and PollInterval has
-// passed since the last, so that the reader applies the window's events as
-// they come rather than holding them all until End. The reader calls it,
-// whenever it has emptied the ring: a goroutine of its own would cost a
-// wake-up more per poll. It gives up when End or a mark holds markMu, or
-// when the ring is full, which the reader must drain first.
-func (t *Tracer) syncIfDue(now time.Time) bool {
-	if !t.counting.Load() || now.Sub(t.lastSync) < t.opts.PollInterval {
-		return false
-	}
-	if !t.markMu.TryLock() {
-		return false
-	}
-	defer t.markMu.Unlock()
-	t.lastSync = now
-	// On error the events wait for the next sync, or End's, which
-	// reports the error if it persists.
-	return t.syncLocked(0, false) == nil
-}
-
-// syncLocked takes a sync mark's number, flushes every CPU's batch, then
-// writes the mark: see memtally_mark in bpf/memtally.c. markMu is held.
-// When the ring is full, a patient sync waits for the reader to drain it;
-// the reader's own may not.
-func (t *Tracer) syncLocked(waiter uint32, patient bool) error {
-	if err := t.runMark(memtallyMarkOpMARK_SYNC_CLAIM, 0, 0); err != nil {
-		return err
-	}
-	if err := t.flush(patient); err != nil {
-		return err
-	}
-	return t.runMark(memtallyMarkOpMARK_SYNC, waiter, 0)
-}
-
-// flush writes out the partial batch of every CPU that has one.
-func (t *Tracer) flush(patient bool) error {
-	if t.batches == nil {
-		n, err := ebpf.PossibleCPU()
-		if err != nil {
-			return fmt.Errorf("read batches: %w", err)
-		}
-		t.batches = make([]memtallyCpuBatch, n)
-	}
-	// Given a slice rather than a pointer to one, Lookup fills it in
-	// place; every CPU's batch is overwritten.
-	if err := t.objs.Batches.Lookup(uint32(0), t.batches); err != nil {
-		return fmt.Errorf("read batches: %w", err)
-	}
-	for cpu := range t.batches {
-		b := &t.batches[cpu]
-		// A CPU seen idle here holds no event numbered before the
-		// sync mark: its program would have marked the batch busy
-		// before taking its number.
-		if b.Busy == 0 && b.Hdr.Count == 0 {
-			continue
-		}
-		if err := t.flushCPU(cpu, patient); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (t *Tracer) flushCPU(cpu int, patient bool) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for tries := 0; ; {
-		ret, err := t.objs.MemtallyFlush.Run(&ebpf.RunOptions{
-			Context: []uint64{0},
-			CPU:     uint32(cpu),
-			Flags:   unix.BPF_F_TEST_RUN_ON_CPU,
-		})
-		switch {
-		case errors.Is(err, unix.ENXIO):
-			// The CPU is offline, and its batch empty since.
-			return nil
-		case err != nil:
-			return fmt.Errorf("flush cpu %d: %w", cpu, err)
-		}
-		switch memtallyFlushResult(ret) {
-		case memtallyFlushResultFLUSH_OK:
-			return nil
-		case memtallyFlushResultFLUSH_BUSY:
-			// The interrupted program finishes in nanoseconds,
-			// less than another try takes: sleeping would cost
-			// more than it waits.
-			if tries++; tries > 100 {
-				time.Sleep(20 * time.Microsecond)
-			}
-		default:
-			// The ring is full: let the reader drain it.
-			if !patient {
-				return errors.New("flush: the event ring is full")
-			}
-			time.Sleep(t.opts.PollInterval)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("flush cpu %d: still %v after 30s", cpu, memtallyFlushResult(ret))
-		}
-	}
-}
-
-// mark runs the mark program, which changes the window state (for
-// MARK_ARM, arming it for tgid's exec) and then leaves a mark in the event
-// ring.
-func (t *Tracer) mark(op memtallyMarkOp, seq, tgid uint32) error {
-	t.markMu.Lock()
-	defer t.markMu.Unlock()
-	return t.runMark(op, seq, tgid)
-}
-
-func (t *Tracer) runMark(op memtallyMarkOp, seq, tgid uint32) error {
-	for tries := 0; ; tries++ {
-		ret, err := t.objs.MemtallyMark.Run(&ebpf.RunOptions{Context: []uint64{uint64(op), uint64(seq), uint64(tgid)}})
-		if err != nil {
-			return fmt.Errorf("run mark program: %w", err)
-		}
-		if ret == 0 {
-			return nil
-		}
-		// The ring is full: neither the mark nor the state change it
-		// carries happened. Let the reader drain it and run it again.
-		if tries == 1000 {
-			return errors.New("run mark program: event ring stayed full")
-		}
-		time.Sleep(t.opts.PollInterval)
-	}
-}
-
-// losses sums the loss counters over all CPUs.
-func (t *Tracer) losses() (uint64, error) {
-	var total uint64
-	for _, c := range []memtallyCounter{memtallyCounterCOUNTER_DROPPED, memtallyCounterCOUNTER_CTL_DROPPED,
-		memtallyCounterCOUNTER_TRACKED_FULL, memtallyCounterCOUNTER_EXIT_DROPPED} {
-		var per []uint64
-		if err := t.objs.Counters.Lookup(uint32(c), &per); err != nil {
-			return 0, fmt.Errorf("read counters: %w", err)
-		}
-		for _, v := range per {
-			total += v
-		}
-	}
-	return total, nil
 }
 
 // processExists reports whether pid still names a live process.

@@ -74,6 +74,12 @@ Flags of runner and runner run:
   --no-prebuild       run a cargo bench command as it is, without first
                       building its benchmarks outside the probes with
                       cargo bench --no-run (also options.prebuild = false)
+  --shared-probes     probe each allocator once for the whole machine
+                      rather than once per process of the command: a
+                      command that forks many processes runs much faster,
+                      but every other process of the machine that uses a
+                      probed allocator pays its traps meanwhile, and
+                      valgrind's tools die there (see BENCHMARKS.md)
 
 Flags of runner compare:
   --config FILE       read [thresholds] from this codspeed.toml

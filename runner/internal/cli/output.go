@@ -28,6 +28,8 @@ type outputFlags struct {
 	// allowIncomplete exits 0 rather than 3 when a benchmark is
 	// incomplete or a comparison could not judge one.
 	allowIncomplete bool
+	// sharedProbes is capture.Options.SharedProbes.
+	sharedProbes bool
 }
 
 func (o *outputFlags) register(fs *flag.FlagSet) {
@@ -41,6 +43,7 @@ func (o *outputFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.verbose, "verbose", false, "")
 	fs.BoolVar(&o.verbose, "v", false, "")
 	fs.BoolVar(&o.allowIncomplete, "allow-incomplete", false, "")
+	fs.BoolVar(&o.sharedProbes, "shared-probes", false, "")
 }
 
 func (o *outputFlags) validate() error {

@@ -83,7 +83,7 @@ func (r *runner) run(targets []target) error {
 	if err := capture.CheckPrivileges(); err != nil {
 		return err
 	}
-	tracer, err := capture.New(capture.Options{})
+	tracer, err := capture.New(capture.Options{SharedProbes: r.out.sharedProbes})
 	if err != nil {
 		return fmt.Errorf("start capture: %w", err)
 	}

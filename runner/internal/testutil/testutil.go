@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // SkipBPFVar names the variable that lets a user skip, knowingly, the
@@ -68,6 +71,11 @@ func RunDHAT(argv ...string) (DHAT, error) {
 	if _, err := exec.LookPath("valgrind"); err != nil {
 		return DHAT{}, fmt.Errorf("valgrind is needed for the DHAT cross-check: %w", err)
 	}
+	unlock, err := lockProbes(unix.LOCK_SH)
+	if err != nil {
+		return DHAT{}, err
+	}
+	defer unlock()
 	args := append([]string{"--tool=dhat", "--dhat-out-file=/dev/null",
 		"--run-libc-freeres=no", "--run-cxx-freeres=no"}, argv...)
 	cmd := exec.Command("valgrind", args...)
@@ -98,4 +106,30 @@ func RunDHAT(argv ...string) (DHAT, error) {
 		return DHAT{}, fmt.Errorf("DHAT output has %d summary lines, want 3:\n%s", found, stderr.String())
 	}
 	return d, nil
+}
+
+// probesLock is the machine-wide lock between the DHAT cross-checks, which
+// take it shared, and tests and benchmarks that attach shared probes
+// (capture.Options.SharedProbes), which take it exclusive: valgrind dies
+// of SIGTRAP on the breakpoints shared probes put in every process's copy
+// of the allocator, and the test packages run in parallel.
+var probesLock = filepath.Join(os.TempDir(), "memtally-shared-probes.lock")
+
+func lockProbes(how int) (unlock func(), err error) {
+	f, err := os.OpenFile(probesLock, os.O_RDWR|os.O_CREATE, 0o666)
+	if err != nil {
+		return nil, fmt.Errorf("lock probes: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock probes: %w", err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// LockSharedProbes keeps the DHAT cross-checks of every test process of
+// the machine waiting until unlock is called, for a test or benchmark
+// that attaches shared probes.
+func LockSharedProbes() (unlock func(), err error) {
+	return lockProbes(unix.LOCK_EX)
 }

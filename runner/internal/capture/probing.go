@@ -1,0 +1,153 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+
+	"memtally.dev/runner/internal/allocsym"
+)
+
+// hold makes the tree's processes held at every fork, exec and library
+// their probes need, from the tree's first window (or its arming) until the
+// tree is gone, and probes every process that changed before. Until then
+// nothing is held: no allocation can count, and a harness that forks
+// workers or starts a runtime before its first benchmark runs at full
+// speed. The BPF side records those processes in unscanned; turning
+// holding on first means that any change recorded after the read below is
+// held instead (see changed_hold in bpf/memtally.c). Holding stays on
+// between windows: a process forked between two would otherwise be scanned
+// by the next Begin, on the critical path of the harness's start, rather
+// than at its fork, in the background of the harness's run.
+//
+// The processes read here keep running while they are scanned. A library
+// one maps once its loader's hook is attached stops it at the hook; one
+// mapped before is in its mappings when the second scan reads them.
+func (t *Tracer) hold() error {
+	t.holdMu.Lock()
+	defer t.holdMu.Unlock()
+	t.mu.Lock()
+	on := t.holding
+	t.mu.Unlock()
+	if on {
+		return nil
+	}
+	if err := t.mark(memtallyMarkOpMARK_HOLD, 1, 0); err != nil {
+		return fmt.Errorf("hold the tree: %w", err)
+	}
+	t.mu.Lock()
+	t.holding = true
+	t.mu.Unlock()
+	var pids []uint32
+	var key uint32
+	var v uint8
+	it := t.objs.Unscanned.Iterate()
+	for it.Next(&key, &v) {
+		pids = append(pids, key)
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("read unscanned processes: %w", err)
+	}
+	for _, tgid := range pids {
+		// Deleted before the scan: a change after it is recorded anew.
+		if err := t.objs.Unscanned.Delete(tgid); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+			return fmt.Errorf("read unscanned processes: %w", err)
+		}
+		p := t.process(tgid)
+		for range 2 {
+			// A process that exits meanwhile needs no probes.
+			_ = t.attachAll(p)
+		}
+		if !t.InTree(int(tgid)) {
+			// It exited before its entry was made, and its exit
+			// may have been handled already: forget it again, or
+			// the tree would never be gone.
+			t.exited(tgid)
+		}
+	}
+	return nil
+}
+
+// treeGone stops holding, for the next tree, and detaches the shared
+// probes, if any, in the background, once the tree is gone.
+func (t *Tracer) treeGone() {
+	t.holdMu.Lock()
+	t.mu.Lock()
+	t.holding = false
+	t.mu.Unlock()
+	// Nothing is left to hold; a failure leaves the next tree held from
+	// its start, which costs it speed, not numbers.
+	_ = t.mark(memtallyMarkOpMARK_HOLD, 0, 0)
+	t.holdMu.Unlock()
+	if !t.opts.SharedProbes {
+		return
+	}
+	var id memtallyFileId
+	for t.objs.Handled.NextKey(nil, &id) == nil {
+		if err := t.objs.Handled.Delete(&id); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+			break
+		}
+	}
+	t.detachLater(t.shared.take())
+}
+
+// attachPlan attaches one binary's allocator probes, for process pid, or
+// for every process with 0: one uprobe_multi link for the entries and one
+// for the returns, the cheapest shape to attach and, above all, to detach.
+func (t *Tracer) attachPlan(path string, plan allocsym.Plan, pid uint32) ([]link.Link, error) {
+	ex, err := link.OpenExecutable(path)
+	if err != nil {
+		return nil, fmt.Errorf("attach uprobe: %w", err)
+	}
+	var entries, entryCookies, returns, returnCookies []uint64
+	for _, pr := range plan.Probes {
+		k := uint64(bpfKind(pr.Kind))
+		entries = append(entries, pr.Entry)
+		entryCookies = append(entryCookies, k)
+		if pr.Return {
+			returns = append(returns, pr.Func)
+			returnCookies = append(returnCookies, k)
+		}
+	}
+	l, err := ex.UprobeMulti(nil, t.objs.MemtallyEntry, &link.UprobeMultiOptions{
+		Addresses: entries, Cookies: entryCookies, PID: pid})
+	if err != nil {
+		return nil, fmt.Errorf("attach uprobe: %s: %w", plan.Path, err)
+	}
+	ls := []link.Link{l}
+	if len(returns) > 0 {
+		l, err := ex.UretprobeMulti(nil, t.objs.MemtallyReturn, &link.UprobeMultiOptions{
+			Addresses: returns, Cookies: returnCookies, PID: pid})
+		if err != nil {
+			t.detachLater(ls)
+			return nil, fmt.Errorf("attach uretprobe: %s: %w", plan.Path, err)
+		}
+		ls = append(ls, l)
+	}
+	return ls, nil
+}
+
+// attachLoader attaches the probe on a dynamic loader's hook, which stops a
+// tracked process whenever the loader has mapped more libraries, for
+// process pid, or for every process with 0.
+func (t *Tracer) attachLoader(path string, off uint64, pid uint32) ([]link.Link, error) {
+	ex, err := link.OpenExecutable(path)
+	if err != nil {
+		return nil, fmt.Errorf("attach uprobe: %w", err)
+	}
+	l, err := ex.UprobeMulti(nil, t.objs.MemtallyEntry, &link.UprobeMultiOptions{
+		Addresses: []uint64{off}, Cookies: []uint64{uint64(memtallyKindKIND_LOADER)}, PID: pid})
+	if err != nil {
+		return nil, fmt.Errorf("attach uprobe: loader %s: %w", path, err)
+	}
+	return []link.Link{l}, nil
+}
+
+// exePath is the executable of tgid, as the process sees it.
+func exePath(tgid uint32) string {
+	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", tgid))
+	return exe
+}

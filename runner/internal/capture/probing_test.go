@@ -1,0 +1,221 @@
+package capture
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestProbedAtBegin runs prewindow.c, whose workers fork, dlopen mimalloc
+// and allocate outside windows (before the first, and between the two),
+// while nothing is held, then allocate with both allocators in a window:
+// Begin finds each worker and its libraries, and each window counts
+// exactly what the fixture's comment derives, with either kind of probes.
+func TestProbedAtBegin(t *testing.T) {
+	bin := build(t, "prewindow", "prewindow.c", "-ldl")
+	w := want{AllocCount: 10, TotalBytes: 550, PeakBytes: 550, LeakedCount: 10, LeakedBytes: 550}
+	for _, shared := range []bool{false, true} {
+		name := "per-process"
+		if shared {
+			name = "shared"
+		}
+		t.Run(name, func(t *testing.T) {
+			tr := newTracerWith(t, Options{SharedProbes: shared})
+			for i, m := range runWindowed(t, tr, 2, bin) {
+				checkMetrics(t, m, w)
+				found := false
+				for _, a := range m.Allocators {
+					found = found || strings.Contains(a.Path, "libmimalloc")
+				}
+				if !found {
+					t.Errorf("window %d: allocators %+v do not include libmimalloc", i, m.Allocators)
+				}
+			}
+		})
+	}
+}
+
+// TestNothingProbedBeforeWindow follows a process and lets it run: until a
+// window is opened, it has no probes and no process of the tree is held.
+func TestNothingProbedBeforeWindow(t *testing.T) {
+	tr := newTracer(t)
+	cmd := startHeld(t, build(t, "hog", "hog.c"))
+	pid := cmd.Process.Pid
+	if err := tr.Follow(pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Kill(pid, unix.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	// Once hog runs its loop, with libc mapped.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		maps, _ := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		if strings.Contains(string(maps), "libc.so") && strings.HasSuffix(exe, "/hog") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("hog did not start")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if n := linksOf(tr, pid); n != 0 {
+		t.Errorf("%d links before the first window, want 0", n)
+	}
+	if err := tr.Begin(); err != nil {
+		t.Fatal(err)
+	}
+	// libc's entries and returns, and the loader's hook.
+	if n := linksOf(tr, pid); n != 3 {
+		t.Errorf("%d links in the window, want 3", n)
+	}
+	if _, err := tr.End(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	select {
+	case <-tr.TreeExited():
+	case <-time.After(10 * time.Second):
+		t.Fatal("tree did not exit")
+	}
+}
+
+func linksOf(tr *Tracer, pid int) int {
+	tr.mu.Lock()
+	p := tr.procs[uint32(pid)]
+	tr.mu.Unlock()
+	if p == nil {
+		return -1
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.links)
+}
+
+// TestUnrelatedCode reads glibc's allocator code from a process outside
+// the tree while the tree is probed. With probes per process its code is
+// untouched. Shared probes put their breakpoints in every process that maps
+// libc: the documented cost of that option, which valgrind's tools, among
+// others, do not survive.
+func TestUnrelatedCode(t *testing.T) {
+	reader := build(t, "codebytes", "codebytes.c", "-ldl")
+	read := func() string {
+		out, err := exec.Command(reader).Output()
+		if err != nil {
+			t.Fatalf("codebytes: %v", err)
+		}
+		return string(out)
+	}
+	before := read()
+	for _, shared := range []bool{false, true} {
+		tr := newTracerWith(t, Options{SharedProbes: shared})
+		cmd := startHeld(t, build(t, "hog", "hog.c"))
+		if err := tr.Follow(cmd.Process.Pid); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.Begin(); err != nil {
+			t.Fatal(err)
+		}
+		during := read()
+		if _, err := tr.End(); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		tr.Close()
+		after := read()
+		if after != before {
+			t.Errorf("shared=%v: libc's code after Close:\n%s\nbefore:\n%s", shared, after, before)
+		}
+		switch {
+		case !shared && during != before:
+			t.Errorf("per-process probes changed an unrelated process's code:\n%s\nbefore:\n%s", during, before)
+		case shared && !onlyBreakpointsAdded(before, during):
+			t.Errorf("shared probes did not put breakpoints, and nothing else, in an unrelated process's code:\n%s\nbefore:\n%s", during, before)
+		}
+	}
+}
+
+// onlyBreakpointsAdded reports whether the dump during differs from before
+// in at least one byte, and every byte that differs is a breakpoint (cc).
+func onlyBreakpointsAdded(before, during string) bool {
+	b, d := strings.Fields(before), strings.Fields(during)
+	if len(b) != len(d) {
+		return false
+	}
+	changed := 0
+	for i := range b {
+		if b[i] != d[i] {
+			if d[i] != "cc" {
+				return false
+			}
+			changed++
+		}
+	}
+	return changed > 0
+}
+
+// TestWindowsDuringForkStorm opens and closes windows while the tree forks
+// short-lived children one after another, so that Begin scans processes
+// that exit under it: every child is counted in the window it ran in or
+// in none, nothing is lost, and the tree is found gone once the last
+// process exits.
+func TestWindowsDuringForkStorm(t *testing.T) {
+	tr := newTracer(t)
+	cmd := startHeld(t, build(t, "forkrate", "forkrate.c"), "1000", "serial")
+	if err := tr.Follow(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var allocs, frees uint64
+	for done := false; !done; {
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Fatalf("forkrate: %v", err)
+			}
+			done = true
+		default:
+		}
+		if err := tr.Begin(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+		m, err := tr.End()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.DroppedEvents != 0 {
+			t.Fatalf("a window dropped %d events", m.DroppedEvents)
+		}
+		allocs += m.AllocCount
+		frees += m.FreeCount
+	}
+	select {
+	case <-tr.TreeExited():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the tree was not found gone 10 s after its last process exited")
+	}
+	// Each child mallocs 16 bytes and frees them; a window sees both, or
+	// the free alone (untracked), or neither, and never more.
+	if allocs > 1001 || frees > 1000 {
+		t.Errorf("%d allocations and %d frees counted for 1,000 children", allocs, frees)
+	}
+	if frees == 0 {
+		t.Error("no child was counted in any window")
+	}
+}
