@@ -127,6 +127,13 @@ func TestUnrelatedCode(t *testing.T) {
 			t.Fatal(err)
 		}
 		during := read()
+		// The shell held at its exec may not have mapped the program's
+		// libc yet when Begin returns: its probes then come with the
+		// loader's stop, a moment later.
+		for deadline := time.Now().Add(10 * time.Second); shared && during == before && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+			during = read()
+		}
 		if _, err := tr.End(); err != nil {
 			t.Fatal(err)
 		}
