@@ -36,9 +36,17 @@ def test_example_under_the_runner(runner, example_python, tmp_path, clean_env):
         results = json.load(f)
     assert sorted(b["uri"] for b in results["benchmarks"]) == sorted(URIS)
     assert all(b["status"] == "ok" and b["target"] == "textstats" for b in results["benchmarks"])
+    # Its command is `pytest --codspeed`, which leaves out the unit tests.
+    assert "7 passed, 4 deselected" in proc.stdout, proc.stdout
 
 
 def test_example_suite_passes_with_plain_pytest(example_python, clean_env):
     proc = run([example_python, "-m", "pytest", "-p", "no:cacheprovider"], cwd=EXAMPLE, env=clean_env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "11 passed" in proc.stdout, proc.stdout
+
+
+def test_example_benchmarks_only_with_codspeed(example_python, clean_env):
+    proc = run([example_python, "-m", "pytest", "-p", "no:cacheprovider", "--codspeed"], cwd=EXAMPLE, env=clean_env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "7 passed, 4 deselected" in proc.stdout, proc.stdout

@@ -108,6 +108,98 @@ def test_benchmark_skip_and_only(suite):
     only.assert_outcomes(passed=1, skipped=1)
 
 
+MIXED = """
+import pytest
+
+calls = []
+
+def test_plain():
+    pass
+
+def test_bench(benchmark):
+    benchmark(calls.append, 1)
+    print("CALLS", len(calls))
+
+@pytest.mark.benchmark
+def test_marked():
+    pass
+
+@pytest.mark.codspeed_benchmark
+def test_codspeed_marked():
+    pass
+"""
+
+
+@pytest.mark.parametrize("mode", ["memory", "walltime", "simulation"])
+def test_codspeed_options_run_the_benchmarks_only(pytester, clean_env, mode):
+    """As pytest-codspeed does, whichever plugins are installed: --codspeed deselects the other tests."""
+    pytester.makepyfile(test_mixed=MIXED)
+    pytest_config(
+        pytester,
+        [
+            "--strict-markers",
+            "--codspeed",
+            f"--codspeed-mode={mode}",
+            "--codspeed-warmup-time=0.01",
+            "--codspeed-max-time=0.05",
+            "--codspeed-max-rounds=2",
+        ],
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, deselected=1)
+
+
+@pytest.mark.skipif(PROVIDER == "pytest_codspeed", reason="pytest-codspeed 5 itself refuses the old name")
+def test_codspeed_mode_accepts_the_old_name_for_simulation(pytester, clean_env):
+    pytester.makepyfile(test_mixed=MIXED)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--codspeed", "--codspeed-mode=instrumentation")
+    result.assert_outcomes(passed=3, deselected=1)
+
+
+@pytest.mark.parametrize(
+    "option, error",
+    [
+        ("--codspeed-mode=fast", "*argument --codspeed-mode: invalid choice: 'fast'*"),
+        ("--codspeed-max-rounds=many", "*argument --codspeed-max-rounds: invalid int value: 'many'"),
+        ("--codspeed-warmup-time=soon", "*argument --codspeed-warmup-time: invalid float value: 'soon'"),
+    ],
+)
+def test_codspeed_option_values_are_checked(pytester, clean_env, option, error):
+    pytester.makepyfile(test_mixed=MIXED)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([error])
+
+
+def test_benchmark_disable_calls_the_function_once(pytester, clean_env):
+    pytester.makepyfile(test_mixed=MIXED)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s", "--benchmark-disable", "test_mixed.py::test_bench")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*CALLS 1"])
+    result.stdout.no_fnmatch_line("*Name (time in *")
+
+
+def test_benchmark_only_overrides_skip(pytester, clean_env):
+    pytester.makepyfile(test_mixed=MIXED)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-rs", "--benchmark-skip", "--benchmark-only", "test_mixed.py::test_plain", "test_mixed.py::test_bench"
+    )
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED * Skipping non-benchmark (--benchmark-only active)."])
+
+
+def test_benchmark_only_with_disable_is_a_usage_error(pytester, clean_env):
+    pytester.makepyfile(test_mixed=MIXED)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--benchmark-only", "--benchmark-disable")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: Can't have both --benchmark-only and --benchmark-disable options.*"])
+    # --benchmark-enable lifts --benchmark-disable, so the pair is fine again.
+    lifted = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--benchmark-only", "--benchmark-disable", "--benchmark-enable", "test_mixed.py::test_bench"
+    )
+    lifted.assert_outcomes(passed=1)
+
+
 def test_pytest_benchmark_still_reports(suite):
     """With pytest-benchmark installed its timing table is printed as before."""
     result = suite.runpytest_subprocess("-p", "no:cacheprovider")
@@ -124,6 +216,20 @@ def test_fixture_used_twice_is_an_error():
     assert fixture(int, "3") == 3
     with pytest.raises(RuntimeError, match="once per test"):
         fixture(int, "3")
+
+
+def test_pedantic_teardown_gets_the_target_arguments():
+    seen = []
+    fixture = BenchmarkFixture("t.py::t", None)
+    result = fixture.pedantic(
+        lambda a, b: seen.append(("run", a, b)) or a + b,
+        args=(2,),
+        kwargs={"b": 3},
+        teardown=lambda a, b: seen.append(("teardown", a, b)),
+        rounds=5,
+    )
+    assert result == 5
+    assert seen == [("run", 2, 3), ("teardown", 2, 3)]
 
 
 def test_pedantic_outside_the_runner_runs_setup_then_target_once():

@@ -1,15 +1,16 @@
 """The pytest plugin: hooks that find benchmarks and run them in the runner's windows.
 
 - Under the memtally runner (MEMTALLY_CTL_FIFO and MEMTALLY_ACK_FIFO set), each test
-  marked @pytest.mark.benchmark runs its body once inside a window, and the
-  benchmark fixture runs its function once inside one; the window's URI is the
-  test's node id. pytest-benchmark and pytest-codspeed, if installed, are
-  unregistered for the run (their options stay valid), so this plugin's
-  benchmark fixture is the only one.
+  marked @pytest.mark.benchmark (or codspeed_benchmark) runs its body once
+  inside a window, and the benchmark fixture runs its function once inside
+  one; the window's URI is the test's node id. pytest-benchmark and
+  pytest-codspeed, if installed, are unregistered for the run (their options
+  stay valid and keep their meaning), so this plugin's benchmark fixture is the
+  only one.
 - Outside the runner nothing is measured. pytest-benchmark or pytest-codspeed,
   if installed, keep their fixture and options, as before; if neither is, this
   plugin provides a benchmark fixture that calls the function once, and
-  accepts pytest-benchmark's options.
+  accepts both plugins' options.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from typing import Generator
 
 import pytest
 
-from . import compat, fixture
+from . import __version__, codspeed_options, fixture
+from .benchmark_options import Selection
+from .benchmark_options import add_options as add_benchmark_options
 from .client import Client
 from .errors import CannotMeasure
 from .protocol import ENV_ACK_FIFO, ENV_CTL_FIFO
-from .state import client_key, client_of
+from .state import client_key, client_of, measuring_key
 from .window import measure
 
 INTEGRATION = "pytest-memtally"
@@ -34,10 +37,13 @@ FIXTURE_PLUGIN = "memtally-benchmark-fixture"
 
 _own_fixture_key = pytest.StashKey[bool]()
 _own_options_key = pytest.StashKey[bool]()
+_own_codspeed_key = pytest.StashKey[bool]()
+_selection_key = pytest.StashKey["Selection | None"]()
 
 # Plugins that provide their own benchmark fixture, by top-level module.
 _PYTEST_BENCHMARK = "pytest_benchmark"
-_PROVIDERS = (_PYTEST_BENCHMARK, "pytest_codspeed")
+_PYTEST_CODSPEED = "pytest_codspeed"
+_PROVIDERS = (_PYTEST_BENCHMARK, _PYTEST_CODSPEED)
 
 
 def _under_runner() -> bool:
@@ -68,11 +74,11 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     pm = early_config.pluginmanager
     providers = _providers(pm)
     if _PYTEST_BENCHMARK not in providers:
-        compat.add_options(parser)
+        add_benchmark_options(parser)
+    if _PYTEST_CODSPEED not in providers:
+        codspeed_options.add_options(parser)
     client = None
     if _under_runner():
-        from . import __version__
-
         try:
             client = Client.from_env(INTEGRATION, __version__, _warn)
         except CannotMeasure as e:
@@ -90,6 +96,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     early_config.stash[client_key] = client
     early_config.stash[_own_fixture_key] = not providers
     early_config.stash[_own_options_key] = _PYTEST_BENCHMARK not in providers
+    early_config.stash[_own_codspeed_key] = _PYTEST_CODSPEED not in providers
     return result
 
 
@@ -98,10 +105,32 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "benchmark: a memtally benchmark; under the memtally runner the whole test body runs once, measured",
     )
+    own_codspeed = config.stash.get(_own_codspeed_key, False)
+    if own_codspeed:
+        config.addinivalue_line(
+            "markers", f"{codspeed_options.MARKER}: a memtally benchmark, as @pytest.mark.benchmark"
+        )
+    selection = None
+    if config.stash.get(_own_options_key, False):
+        # Raises pytest-benchmark's usage error for contradictory options.
+        selection = Selection(config)
+    config.stash[_selection_key] = selection
     if config.stash.get(_own_fixture_key, False) and not config.pluginmanager.has_plugin(FIXTURE_PLUGIN):
         config.pluginmanager.register(fixture, FIXTURE_PLUGIN)
-    if client_of(config) is not None:
-        _single_process(config)
+    client = config.stash.get(client_key, None)
+    if client is None:
+        return
+    _single_process(config)
+    if own_codspeed and (warning := codspeed_options.mode_mismatch(config)):
+        _warn(warning)
+    # pytest-benchmark runs disabled benchmarks once, unmeasured; --codspeed
+    # measures them all the same, as pytest-codspeed does.
+    if selection is not None and selection.disabled and not (own_codspeed and codspeed_options.enabled(config)):
+        config.stash[measuring_key] = False
+        _warn(
+            "--benchmark-disable: every benchmark runs once, unmeasured, as with pytest-benchmark; "
+            "add --benchmark-enable to measure them"
+        )
 
 
 def _single_process(config: pytest.Config) -> None:
@@ -121,18 +150,38 @@ def _single_process(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    client = client_of(config)
+    client = config.stash.get(client_key, None)
     if client is not None:
         client.close()
 
 
+_FIXTURES = ("benchmark", codspeed_options.FIXTURE)
+_MARKERS = ("benchmark", codspeed_options.MARKER)
+
+
+def _uses_fixture(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return any(f in names for f in _FIXTURES)
+
+
+def _is_marked(item: pytest.Item) -> bool:
+    return any(item.get_closest_marker(m) is not None for m in _MARKERS)
+
+
 def _is_benchmark(item: pytest.Item) -> bool:
-    return "benchmark" in getattr(item, "fixturenames", ()) or item.get_closest_marker("benchmark") is not None
+    return _uses_fixture(item) or _is_marked(item)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.stash.get(_own_codspeed_key, False) and codspeed_options.enabled(config):
+        codspeed_options.deselect_others(config, items, _is_benchmark)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.config.stash.get(_own_options_key, False):
-        compat.skip_by_options(item, _is_benchmark(item))
+    selection = item.config.stash.get(_selection_key, None)
+    if selection is not None:
+        selection.skip_if_unselected(_is_benchmark(item))
 
 
 def _positional(func: object, argnames: tuple[str, ...]) -> bool:
@@ -153,7 +202,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> object:
     client = client_of(pyfuncitem.config)
     if client is None or client.closed:
         return None
-    if "benchmark" in pyfuncitem.fixturenames or pyfuncitem.get_closest_marker("benchmark") is None:
+    if _uses_fixture(pyfuncitem) or not _is_marked(pyfuncitem):
         return None
     func = pyfuncitem.obj
     if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):

@@ -10,8 +10,15 @@ import pytest
 
 from .client import Client
 
+# The session with the runner, closed when pytest unconfigures.
 client_key = pytest.StashKey["Client | None"]()
+# False when the suite's own options turn measurement off (--benchmark-disable):
+# the session stays open, so the runner hears why no window comes.
+measuring_key = pytest.StashKey[bool]()
 
 
 def client_of(config: pytest.Config) -> Client | None:
+    """The client that opens windows, or None when nothing is measured."""
+    if not config.stash.get(measuring_key, True):
+        return None
     return config.stash.get(client_key, None)

@@ -1,10 +1,12 @@
-"""pytest-benchmark's command-line options, for suites that keep them without it.
+"""pytest-benchmark's command-line options, and what they select, when pytest-benchmark is not measuring.
 
 Suites written for pytest-benchmark put its options in addopts; without a plugin
 that declares them pytest stops with a usage error before running anything. When
-pytest-benchmark is not there, these are declared with the same names, arities
-and defaults, so the suite runs unchanged. --benchmark-skip and --benchmark-only
-keep their meaning; the others tune timing and reports and have no effect here.
+pytest-benchmark is not installed, these are declared with the same names,
+arities and defaults, so the suite runs unchanged. When it is installed but
+unregistered (under the runner) its own declarations stay. Either way the
+options that decide what runs keep pytest-benchmark's meaning, read by
+Selection; the others tune timing and reports and have no effect here.
 """
 
 from __future__ import annotations
@@ -65,16 +67,43 @@ def add_options(parser: pytest.Parser) -> None:
         if name == "--benchmark-skip":
             help = "skip tests that are benchmarks"
         elif name == "--benchmark-only":
-            help = "skip tests that are not benchmarks"
+            help = "skip tests that are not benchmarks; overrides --benchmark-skip"
+        elif name == "--benchmark-disable":
+            help = "run each benchmark once, unmeasured, also under the memtally runner"
+        elif name == "--benchmark-enable":
+            help = "override --benchmark-disable"
         group.addoption(name, action="store_true", default=False, help=help)
     for name, metavar in _OPTIONAL.items():
         group.addoption(name, metavar=metavar, nargs="?", const=True, help=_NOTE)
     group.addoption("--benchmark-compare-fail", metavar="EXPR", nargs="+", help=_NOTE)
 
 
-def skip_by_options(item: pytest.Item, is_benchmark: bool) -> None:
-    config = item.config
-    if is_benchmark and config.getoption("benchmark_skip"):
-        pytest.skip("Skipping benchmark (--benchmark-skip active).")
-    if not is_benchmark and config.getoption("benchmark_only"):
-        pytest.skip("Skipping non-benchmark (--benchmark-only active).")
+class Selection:
+    """Which tests run, and whether benchmarks are measured, as pytest-benchmark decides it.
+
+    - --benchmark-skip skips every benchmark; --benchmark-only skips every other
+      test and overrides --benchmark-skip.
+    - --benchmark-disable runs each benchmark once, unmeasured, unless
+      --benchmark-enable is given too; with --benchmark-only it is a usage error.
+    """
+
+    __slots__ = ("skip", "only", "disabled")
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.only = bool(config.getoption("benchmark_only", False))
+        self.skip = bool(config.getoption("benchmark_skip", False)) and not self.only
+        self.disabled = bool(config.getoption("benchmark_disable", False)) and not config.getoption(
+            "benchmark_enable", False
+        )
+        if self.disabled and self.only:
+            # pytest-benchmark's own words, so that the same command fails the same way.
+            raise pytest.UsageError(
+                "Can't have both --benchmark-only and --benchmark-disable options. Note that --benchmark-disable is "
+                "automatically activated if xdist is on, or if `statistics` is not available."
+            )
+
+    def skip_if_unselected(self, is_benchmark: bool) -> None:
+        if is_benchmark and self.skip:
+            pytest.skip("Skipping benchmark (--benchmark-skip active).")
+        if not is_benchmark and self.only:
+            pytest.skip("Skipping non-benchmark (--benchmark-only active).")
