@@ -326,14 +326,25 @@ type windows struct {
 	whole    bool
 }
 
+// Connected discards the whole-command window: a command whose harness
+// said hello reports its own benchmarks, or none (a suite run with its
+// benchmarks skipped), never its whole run as one benchmark.
+func (w *windows) Connected() error {
+	if !w.whole {
+		return nil
+	}
+	w.whole = false
+	w.progress.BenchmarkDiscarded()
+	if _, err := w.tracer.End(); err != nil {
+		return fmt.Errorf("discard the whole-command window: %w", err)
+	}
+	return nil
+}
+
 // Begin opens the window of the benchmark uri.
 func (w *windows) Begin(uri string) error {
-	if w.whole {
-		w.whole = false
-		w.progress.BenchmarkDiscarded()
-		if _, err := w.tracer.End(); err != nil {
-			return err
-		}
+	if err := w.Connected(); err != nil {
+		return err
 	}
 	if err := w.tracer.Begin(); err != nil {
 		return err

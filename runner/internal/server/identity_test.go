@@ -13,6 +13,7 @@ import (
 type tree struct{}
 
 func (tree) Begin(string) error            { return nil }
+func (tree) Connected() error              { return nil }
 func (tree) Pause() error                  { return nil }
 func (tree) Resume() error                 { return nil }
 func (tree) End() (capture.Metrics, error) { return capture.Metrics{}, nil }

@@ -48,6 +48,9 @@ type Tracker interface {
 	Resume() error
 	End() (capture.Metrics, error)
 	InTree(pid int) bool
+	// Connected is called when a client is welcomed: from then on the
+	// command reports its own benchmarks, if any.
+	Connected() error
 }
 
 // Server serves one target's command.

@@ -56,6 +56,11 @@ func (s *Server) hello(h protocol.Hello) {
 	s.stalled = false
 	s.session = &session{pid: pid, version: version, pidfd: pidfd, client: s.integration(h, version)}
 	go s.watch(s.session)
+	if s.tracker != nil {
+		if err := s.tracker.Connected(); err != nil {
+			s.logf("%v", err)
+		}
+	}
 	s.reply(protocol.Welcome{Version: version, Mode: protocol.ModeMemory})
 }
 
