@@ -12,7 +12,11 @@ export interface V8Setting {
 
 /**
  * Applied in this order by applyMemoryModeFlags(). Each takes effect for
- * work V8 starts after it is set; V8 reads them at run time.
+ * work V8 starts after it is set: V8 reads these at run time. Others that
+ * would help cannot be set here. V8 fixes --concurrent-recompilation when
+ * the isolate starts (set later, optimising compilation stays concurrent),
+ * Node refuses it in NODE_OPTIONS, and --single-threaded-gc set at run time
+ * aborts the process on its next full GC.
  */
 export const MEMORY_MODE_V8_FLAGS: readonly V8Setting[] = Object.freeze([
   {
@@ -29,14 +33,6 @@ export const MEMORY_MODE_V8_FLAGS: readonly V8Setting[] = Object.freeze([
     // empty window that follows is open: 21 mallocs in one window seen
     // under CPU load. Unswept pages are swept by the next GC, outside.
     why: 'no GC sweeping on worker threads while a window is open',
-  },
-  {
-    flag: '--no-concurrent-recompilation',
-    // Optimising compilation of hot code runs on worker threads and is
-    // installed on the main thread when it is done: under load both land
-    // in later windows, hundreds of Zone mallocs at a time. Compiled on
-    // the main thread, it happens where the code got hot.
-    why: 'optimising compilation on the thread that asks for it, when it asks',
   },
 ]);
 
