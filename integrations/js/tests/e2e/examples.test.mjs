@@ -19,6 +19,9 @@ function runConfig(example, before = []) {
   const out = mkdtempSync(join(tmpdir(), 'memtally-example-'));
   const p = spawnSync(runner, ['--config', 'codspeed.toml', '--out', out], { cwd, encoding: 'utf8' });
   assert.equal(p.status, 0, p.stdout + p.stderr);
+  // What the suites print under the runner: no tinybench rows of untimed
+  // tasks, no deprecation warning of vitest's.
+  assert.doesNotMatch(p.stdout + p.stderr, /N\/A|not-started|deprecated/i, p.stdout + p.stderr);
   return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
 }
 

@@ -30,7 +30,23 @@ function checkRun(run, group) {
     assertPlaced(run.events, `setup ${t}`, recs[t], false);
     assertPlaced(run.events, `teardown ${t}`, recs[t], false);
   }
+  assertMemoryTable(run.stdout);
   return recs;
+}
+
+/**
+ * The script's console.table(bench.table()) after a memory run: a row per
+ * task saying what memory mode did, and none of tinybench's latency rows
+ * for tasks it never timed ("N/A", "not-started", or rows of null).
+ */
+function assertMemoryTable(stdout) {
+  assert.doesNotMatch(stdout, /N\/A|not-started|null/, stdout);
+  const rows = stdout.split('\n').filter((line) => line.includes("'measured once'"));
+  assert.deepEqual(
+    rows.map((line) => TASKS.find((t) => line.includes(`'${t}'`))),
+    TASKS,
+    stdout,
+  );
 }
 
 /** The integration's own records: every task ok, and the 100k objects on the V8 heap. */

@@ -44,6 +44,8 @@ describe('vitest bench under the runner', () => {
     assert.equal(r.objects.js_heap.gc_forced, true, 'the runner adds --expose-gc');
     // The floor of an empty benchmark, stated in the README.
     assert.ok(r.empty.alloc_count <= 4, `empty: ${r.empty.alloc_count} native allocations`);
+    // The runner imports only vitest's current entry points.
+    assert.doesNotMatch(run.stdout + run.stderr, /deprecated/i);
   });
 });
 
@@ -54,5 +56,6 @@ describe('vitest bench outside the runner', () => {
       assert.ok(p.stdout.includes(name), `output lacks ${name}:\n${p.stdout}`);
     }
     assert.ok(count(p.events, 'body grouped/same name') > 1, 'vitest sampled the benchmark only once');
+    assert.doesNotMatch(p.stdout + p.stderr, /deprecated/i);
   });
 });

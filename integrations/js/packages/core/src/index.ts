@@ -5,3 +5,4 @@ export { NoRunnerError } from './fifo.js';
 export { HeapProbe, type JsHeap, usedHeap } from './heap.js';
 export { type BenchmarkRecord, Session, session, underRunner } from './session.js';
 export { benchmarkUri, findProjectRoot, sourcePath } from './uri.js';
+export { applyMemoryModeFlags, MEMORY_MODE_V8_FLAGS, type V8Setting } from './v8flags.js';

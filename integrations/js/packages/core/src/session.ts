@@ -1,13 +1,12 @@
 // One connection per process, shared by every integration and every copy of
 // this package loaded in it (ESM and CommonJS builds alike): a second hello
 // from the same pid would restart the runner's session.
-import { setFlagsFromString } from 'node:v8';
-
 import { encodeFrame } from './codec.js';
 import { Client, RemoteError, RunnerGoneError } from './client.js';
 import { NoRunnerError } from './fifo.js';
 import { HeapProbe, type JsHeap, usedHeap } from './heap.js';
 import { ENV_ACK_FIFO, ENV_CTL_FIFO } from './protocol.js';
+import { applyMemoryModeFlags } from './v8flags.js';
 
 /** What the integration knows of one benchmark after its run. */
 export interface BenchmarkRecord {
@@ -194,13 +193,11 @@ export function session(integration: string, integrationVersion: string): Sessio
         integrationVersion,
       }),
     );
-    // V8 compiles a function on its first call, and in memory mode a
-    // benchmark's first call is its only one, inside its window: compiling
-    // an empty body alone took about 15 mallocs and 30 KB there. Eager
-    // compilation moves that to when the benchmark's file is loaded. It
-    // applies to code compiled from here on, so connecting early (the
-    // vitest runner, the tinybench preload) covers the benchmark files.
-    setFlagsFromString('--no-lazy');
+    // From here on V8 keeps its own work out of the windows (v8flags.ts).
+    // The settings apply to code compiled and work started afterwards, so
+    // connecting early (the vitest runner, the tinybench preload) covers
+    // the benchmark files.
+    applyMemoryModeFlags();
   } catch (err) {
     if (err instanceof NoRunnerError) {
       // A stale environment with nobody listening is quiet (SPEC.md 2.3).

@@ -15,9 +15,17 @@
 // worker is not woken by start's ack nor by stop, which it times from that
 // same sleep, and wakes again after stop's ack, once tracking has ended.
 // Only a body longer than the timeout sees the worker wake in its window.
+// The worker announces that it has taken a deadline just before it calls
+// Atomics.wait, and V8 allocates on the way into that wait
+// (FutexEmulation::WaitSync: a wait-list node and three 1-byte blocks, 59
+// bytes); preempted between the two under CPU load, the worker did that
+// inside the window start had opened. So before start is sent the client
+// also asks the kernel whether the worker's thread sleeps in the futex of a
+// condition variable (/proc/self/task/TID/syscall).
 //
 // Without the worker the client could not time out, so a worker that cannot
 // start is an error the caller must not paper over (see session.ts).
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 const ARMED = 0; // sequence number of the latest request sent
@@ -25,12 +33,26 @@ const DONE = 1; // sequence number of the latest reply received
 const FIRED = 2; // 1 once the watchdog has written its frame
 const READY = 3; // 1 once the worker runs its loop
 const TIMING = 4; // the sequence number whose deadline the worker sleeps on
-const SLOTS = 5;
+const TID = 5; // the worker's thread id, 0 when /proc does not say
+const SLOTS = 6;
 const STOPPED = -1;
 
-// How long the client waits for the worker to take up a start request
-// before sending it anyway.
-const HANDOVER_MS = 100;
+// How long the client waits for the worker to take up a start request and
+// fall asleep on it before sending it anyway: only a worker that gets no
+// CPU for that long is not asleep by then.
+const HANDOVER_MS = 1000;
+
+// futex(2) is syscall 202 on x86-64; glibc's condition variables wait with
+// FUTEX_WAIT_BITSET (9), its mutexes with FUTEX_WAIT (0).
+const SYS_FUTEX = '202';
+const FUTEX_CMD_MASK = 0x7f;
+const FUTEX_WAIT_BITSET = 9;
+
+/** Whether a /proc/TID/syscall line shows a thread asleep on a condition variable. */
+export function asleepOnCondition(line: string): boolean {
+  const f = line.trim().split(' ');
+  return f[0] === SYS_FUTEX && f.length > 2 && (Number(f[2]) & FUTEX_CMD_MASK) === FUTEX_WAIT_BITSET;
+}
 
 // How long the worker may take to start. Its start-up is a new V8 isolate
 // and a Node bootstrap, tens of thousands of allocations, each of which
@@ -41,7 +63,7 @@ export const STARTUP_MS = 60_000;
 
 // Runs as a CommonJS script in the worker (eval), so both builds share it.
 const WORKER_SOURCE = `
-const { openSync, writeSync, closeSync, constants } = require('node:fs');
+const { openSync, writeSync, closeSync, readlinkSync, constants } = require('node:fs');
 const { workerData } = require('node:worker_threads');
 const { state, armedAt, ackPath, timeoutMs, frame } = workerData;
 function step(s, at) {
@@ -67,6 +89,9 @@ function step(s, at) {
   } catch {}
   return false;
 }
+try {
+  Atomics.store(state, ${TID}, Number(readlinkSync('/proc/thread-self').split('/').pop()) || 0);
+} catch {}
 Atomics.store(state, ${READY}, 1);
 Atomics.notify(state, ${READY});
 while (step(state, armedAt));
@@ -84,6 +109,8 @@ export class Watchdog {
   private readonly state = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
   private readonly armedAt = new Float64Array(new SharedArrayBuffer(8));
   private readonly worker: Worker;
+  private readonly nap = new Int32Array(new SharedArrayBuffer(4));
+  private syscallPath: string | null = null;
   private seq = 0;
 
   constructor(ackPath: string, timeoutMs: number, frame: Uint8Array, startupMs = STARTUP_MS) {
@@ -110,6 +137,13 @@ export class Watchdog {
       void this.worker.terminate();
       throw new WatchdogError(`the reply watchdog thread did not start within ${startupMs} ms`);
     }
+    const tid = Atomics.load(this.state, TID);
+    if (tid > 0) this.syscallPath = `/proc/self/task/${tid}/syscall`;
+  }
+
+  /** The worker's thread id, or 0 when /proc did not say. */
+  get threadId(): number {
+    return Atomics.load(this.state, TID);
   }
 
   /**
@@ -131,6 +165,24 @@ export class Watchdog {
       const left = until - Date.now();
       if (left <= 0) return;
       Atomics.wait(this.state, TIMING, timing, left);
+    }
+    this.awaitSleep(until);
+  }
+
+  // Returns once the kernel shows the worker asleep in its wait, or at
+  // until. Without /proc (another OS, or Node's permission model) it
+  // returns at once, as the handover did before.
+  private awaitSleep(until: number): void {
+    while (this.syscallPath !== null) {
+      let line: string;
+      try {
+        line = readFileSync(this.syscallPath, 'latin1');
+      } catch {
+        this.syscallPath = null;
+        return;
+      }
+      if (asleepOnCondition(line) || Date.now() >= until) return;
+      Atomics.wait(this.nap, 0, 0, 0.05);
     }
   }
 

@@ -4,7 +4,7 @@
 // of the harness when it cannot speak the protocol as designed.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, read, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, read, readFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -124,6 +124,24 @@ describe('client', () => {
       () => new Watchdog('/nonexistent/ack', 5000, new Uint8Array(0), 0),
       (err) => err instanceof WatchdogError && err.message === 'the reply watchdog thread did not start within 0 ms',
     );
+  });
+
+  it('sends start only once the watchdog thread sleeps in its wait, where it allocates nothing', async () => {
+    const { Watchdog, asleepOnCondition } = await import('../dist/esm/watchdog.js');
+    const w = new Watchdog('/nonexistent/ack', 60_000, new Uint8Array(0));
+    try {
+      assert.ok(w.threadId > 0, 'the worker found its thread id in /proc/thread-self');
+      const path = `/proc/self/task/${w.threadId}/syscall`;
+      for (let i = 0; i < 200; i++) {
+        w.arm(true);
+        // What the kernel says right when start would be written.
+        const line = readFileSync(path, 'latin1');
+        assert.ok(asleepOnCondition(line), `handover ${i}: the watchdog thread is at "${line.trim()}"`);
+        w.settle(true);
+      }
+    } finally {
+      w.close();
+    }
   });
 
   it('gives up on a reply after the 5 s timeout, and still runs the body once', async () => {

@@ -30,8 +30,13 @@ export interface BenchLike {
 
 const ADDED = Symbol.for('memtally.tinybench.added');
 const RECORDS = Symbol.for('memtally.tinybench.records');
+const BY_TASK = Symbol.for('memtally.tinybench.by-task');
 
-type Tracked = BenchLike & { [ADDED]?: Map<string, Added>; [RECORDS]?: BenchmarkRecord[] };
+type Tracked = BenchLike & {
+  [ADDED]?: Map<string, Added>;
+  [RECORDS]?: BenchmarkRecord[];
+  [BY_TASK]?: Map<string, BenchmarkRecord>;
+};
 
 const here = callSites()[0]?.getFileName() ?? '';
 const ownDir = dirname(here.startsWith('file:') ? new URL(here).pathname : here);
@@ -92,6 +97,12 @@ function uriOf(bench: Tracked, task: { name: string }, file: string | undefined)
   return benchmarkUri(sourcePath(source, root), groups, task.name);
 }
 
+function keep(bench: Tracked, task: { name: string }, record: BenchmarkRecord): void {
+  (bench[RECORDS] ??= []).push(record);
+  (bench[BY_TASK] ??= new Map()).set(task.name, record);
+  report(record);
+}
+
 function report(record: BenchmarkRecord): void {
   if (record.status !== 'error') return;
   console.error(`memtally: benchmark ${record.uri} failed:`, record.error);
@@ -100,7 +111,6 @@ function report(record: BenchmarkRecord): void {
 
 /** Runs every task of bench once in its window; resolves to bench.tasks, as Bench.run() does. */
 export async function runOnce(bench: Tracked, s: Session): Promise<unknown> {
-  const records = (bench[RECORDS] ??= []);
   const { setup, teardown } = benchHooks(bench);
   for (const task of bench.tasks) {
     const { fn, opts, file } = taskParts(bench, task);
@@ -112,8 +122,7 @@ export async function runOnce(bench: Tracked, s: Session): Promise<unknown> {
     await opts.afterEach?.call(task);
     await opts.afterAll?.call(task);
     await teardown?.(task, 'run');
-    records.push(record);
-    report(record);
+    keep(bench, task, record);
   }
   return bench.tasks;
 }
@@ -124,7 +133,6 @@ function isThenable(v: unknown): boolean {
 
 /** runOnce for Bench.runSync(): every hook and task must be synchronous, as tinybench requires there. */
 export function runOnceSync(bench: Tracked, s: Session): unknown {
-  const records = (bench[RECORDS] ??= []);
   const { setup, teardown } = benchHooks(bench);
   const sync = (v: unknown, what: string): void => {
     if (isThenable(v)) throw new Error(`memtally: ${what} returned a promise in runSync()`);
@@ -140,10 +148,44 @@ export function runOnceSync(bench: Tracked, s: Session): unknown {
     sync(opts.afterEach?.call(task), 'afterEach');
     sync(opts.afterAll?.call(task), 'afterAll');
     sync(teardown?.(task, 'run'), 'teardown');
-    records.push(record as BenchmarkRecord);
-    report(record as BenchmarkRecord);
+    keep(bench, task, record as BenchmarkRecord);
   }
   return bench.tasks;
+}
+
+/** One row of table() in memory mode. */
+export interface MemoryRow {
+  'Task name': string;
+  'Memory mode': string;
+  'JS heap delta (B)': number | string;
+  'JS heap peak delta (B)': number | string;
+}
+
+/**
+ * What table() returns under the runner: a row per task that ran, with what
+ * memory mode did. tinybench's own table would show latency columns of
+ * tasks it never timed ("N/A", "not-started" in 6.x, null rows before).
+ * The native numbers are the runner's, in its report.
+ */
+export function memoryTable(bench: Tracked): MemoryRow[] {
+  const rows: MemoryRow[] = [];
+  for (const task of bench.tasks) {
+    const r = bench[BY_TASK]?.get(task.name);
+    if (!r) continue;
+    const status =
+      r.status === 'ok'
+        ? 'measured once'
+        : r.status === 'error'
+          ? `measured once, threw: ${(r.error as Error)?.message ?? String(r.error)}`
+          : 'unmeasured: the runner went away';
+    rows.push({
+      'Task name': task.name,
+      'Memory mode': status,
+      'JS heap delta (B)': r.js_heap?.delta_bytes ?? '-',
+      'JS heap peak delta (B)': r.js_heap?.peak_delta_bytes ?? '-',
+    });
+  }
+  return rows;
 }
 
 // What tinybench holds as each task's function under the runner.
@@ -153,8 +195,8 @@ async function asyncStandIn(): Promise<void> {}
 const WARMUPS = ['warmup', 'warmupTasks', 'warmupTasksSync'] as const;
 
 /**
- * Replaces add, run, runSync and the warm-up methods on target, an instance
- * or a Bench prototype, for memory mode.
+ * Replaces add, run, runSync, table and the warm-up methods on target, an
+ * instance or a Bench prototype, for memory mode.
  */
 export function instrument(target: Record<string, unknown>, s: Session): void {
   const add = target.add as (this: BenchLike, ...args: unknown[]) => unknown;
@@ -171,6 +213,11 @@ export function instrument(target: Record<string, unknown>, s: Session): void {
   if (typeof target.runSync === 'function') {
     target.runSync = function (this: Tracked) {
       return runOnceSync(this, s);
+    };
+  }
+  if (typeof target.table === 'function') {
+    target.table = function (this: Tracked) {
+      return memoryTable(this);
     };
   }
   for (const name of WARMUPS) {

@@ -3,7 +3,10 @@
 // for one that runs its function once inside a window, with the bench's
 // setup and teardown hooks outside it.
 import { type BenchmarkRecord, benchmarkUri, session, type Session, sourcePath } from '@memtally/core';
-import { NodeBenchmarkRunner } from 'vitest/runners';
+// vitest 4.1 moved the runners and the task helpers to the main entry
+// point; importing vitest/runners or vitest/suite prints a deprecation
+// warning on every run.
+import { BenchmarkRunner, TestRunner } from 'vitest';
 
 import { INTEGRATION, INTEGRATION_VERSION } from './version.js';
 
@@ -20,15 +23,9 @@ interface VitestTask {
   file?: { filepath: string };
 }
 
-type TinybenchModule = Awaited<ReturnType<NodeBenchmarkRunner['importTinybench']>>;
+type TinybenchModule = Awaited<ReturnType<BenchmarkRunner['importTinybench']>>;
 
-async function benchFnGetter(): Promise<(task: VitestTask) => Fn | undefined> {
-  // vitest 4.1 moved the helper onto TestRunner and deprecated vitest/suite.
-  const vitest = (await import('vitest')) as unknown as { TestRunner?: { getBenchFn?: (t: VitestTask) => Fn } };
-  if (vitest.TestRunner?.getBenchFn) return vitest.TestRunner.getBenchFn;
-  const suite = (await import('vitest/suite')) as unknown as { getBenchFn: (t: VitestTask) => Fn };
-  return suite.getBenchFn;
-}
+const getBenchFn = TestRunner.getBenchFn as unknown as (task: VitestTask) => Fn | undefined;
 
 function uriOf(task: VitestTask, root: string): string {
   const groups: string[] = [];
@@ -41,15 +38,14 @@ function runnable(t: VitestTask): boolean {
   return t.mode === 'run' || t.mode === 'queued';
 }
 
-export default class MemtallyBenchmarkRunner extends NodeBenchmarkRunner {
+export default class MemtallyBenchmarkRunner extends BenchmarkRunner {
   private readonly session: Session | null = session(INTEGRATION, INTEGRATION_VERSION);
   // The benchmarks of the running file, by function, in the order vitest
   // creates their tinybench tasks: sub-suites first, then the suite's own.
   private readonly pending = new Map<Fn, VitestTask[]>();
 
-  override async runSuite(suite: Parameters<NodeBenchmarkRunner['runSuite']>[0]): Promise<void> {
+  override async runSuite(suite: Parameters<BenchmarkRunner['runSuite']>[0]): Promise<void> {
     if (this.session) {
-      const getBenchFn = await benchFnGetter();
       const visit = (s: VitestTask): void => {
         for (const t of s.tasks ?? []) if (runnable(t) && t.type === 'suite' && !t.meta?.benchmark) visit(t);
         for (const t of s.tasks ?? []) {
