@@ -31,13 +31,7 @@ func requireBPF(t testing.TB) {
 var built *testutil.Fixtures
 
 func TestMain(m *testing.M) {
-	var err error
-	if built, err = testutil.NewFixtures("-O0", "-g"); err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	built.Remove()
-	os.Exit(code)
+	os.Exit(testutil.RunWithFixtures(m, &built, "-O0", "-g"))
 }
 
 // build compiles a fixture from runner/testdata/fixtures once per run.

@@ -13,13 +13,7 @@ import (
 var built *testutil.Fixtures
 
 func TestMain(m *testing.M) {
-	var err error
-	if built, err = testutil.NewFixtures(); err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	built.Remove()
-	os.Exit(code)
+	os.Exit(testutil.RunWithFixtures(m, &built))
 }
 
 func check(t *testing.T, path string, wantOK bool, wantReason string) {

@@ -66,3 +66,17 @@ func fixtureSources() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "fixtures")
 }
+
+// RunWithFixtures is the body of a TestMain whose tests build fixtures: it
+// makes *built with flags, runs the tests, removes the fixtures, and returns
+// the exit code for os.Exit.
+func RunWithFixtures(m interface{ Run() int }, built **Fixtures, flags ...string) int {
+	f, err := NewFixtures(flags...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	*built = f
+	defer f.Remove()
+	return m.Run()
+}
