@@ -52,11 +52,13 @@ func TestNothingProbedBeforeWindow(t *testing.T) {
 	if err := unix.Kill(pid, unix.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	// Once hog runs its loop, with libc mapped.
+	// Once hog runs its loop, with libc mapped. The executable is read
+	// first: maps read before it could still be the shell's, with its
+	// libc, from before the exec.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		maps, _ := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
 		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		maps, _ := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
 		if strings.Contains(string(maps), "libc.so") && strings.HasSuffix(exe, "/hog") {
 			break
 		}
