@@ -83,12 +83,15 @@ func (r *runner) run(targets []target) error {
 	if err := capture.CheckPrivileges(); err != nil {
 		return err
 	}
-	tracer, err := capture.New(capture.Options{SharedProbes: r.out.sharedProbes})
-	if err != nil {
-		return fmt.Errorf("start capture: %w", err)
-	}
-	defer tracer.Close()
-	r.tracer = tracer
+	// Loading and verifying the programs is most of the runner's fixed
+	// cost; the output directory and the supervisor, the other part,
+	// need nothing from it and are made meanwhile.
+	loading := loadTracer(capture.Options{SharedProbes: r.out.sharedProbes})
+	defer func() {
+		if tracer, _ := loading.wait(); tracer != nil {
+			tracer.Close()
+		}
+	}()
 
 	dir, err := r.createOutputDir()
 	if err != nil {
@@ -148,6 +151,15 @@ func (r *runner) run(targets []target) error {
 			fmt.Fprintf(r.stderr, "runner: %v\n", err)
 		}
 	}()
+	if r.tracer, err = loading.wait(); err != nil {
+		// The results file says why nothing ran, rather than that the
+		// run is still going.
+		run.Reason = err.Error()
+		if werr := write(); werr != nil {
+			fmt.Fprintf(r.stderr, "runner: %v\n", werr)
+		}
+		return err
+	}
 
 	// Progress shares stdout with the benchmarks' own output, except
 	// under --format json, where stdout must parse as JSON.
@@ -333,4 +345,28 @@ func checkSchema(path string) error {
 
 func displayPath(path string) string {
 	return relativeToCwd(path)
+}
+
+// tracerLoad is a capture.Tracer being started in the background.
+type tracerLoad struct {
+	done   chan struct{}
+	tracer *capture.Tracer
+	err    error
+}
+
+func loadTracer(opts capture.Options) *tracerLoad {
+	l := &tracerLoad{done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		if l.tracer, l.err = capture.New(opts); l.err != nil {
+			l.err = fmt.Errorf("start capture: %w", l.err)
+		}
+	}()
+	return l
+}
+
+// wait returns the tracer once it is started; it may be called again.
+func (l *tracerLoad) wait() (*capture.Tracer, error) {
+	<-l.done
+	return l.tracer, l.err
 }
