@@ -87,11 +87,7 @@ func (r *runner) run(targets []target) error {
 	// cost; the output directory and the supervisor, the other part,
 	// need nothing from it and are made meanwhile.
 	loading := loadTracer(capture.Options{SharedProbes: r.out.sharedProbes})
-	defer func() {
-		if tracer, _ := loading.wait(); tracer != nil {
-			tracer.Close()
-		}
-	}()
+	defer loading.close()
 
 	dir, err := r.createOutputDir()
 	if err != nil {
@@ -225,6 +221,9 @@ func (r *runner) run(targets []target) error {
 		}
 	}
 	r.progress.Close()
+	// Nothing is measured any more: the tracer's detaches, which wait
+	// for grace periods, overlap the writing of the results.
+	loading.closeInBackground()
 	run.FinishedAt = time.Now().UTC()
 	run.Complete = r.interrupted == 0
 	run.Reason = r.stopReason
@@ -345,28 +344,4 @@ func checkSchema(path string) error {
 
 func displayPath(path string) string {
 	return relativeToCwd(path)
-}
-
-// tracerLoad is a capture.Tracer being started in the background.
-type tracerLoad struct {
-	done   chan struct{}
-	tracer *capture.Tracer
-	err    error
-}
-
-func loadTracer(opts capture.Options) *tracerLoad {
-	l := &tracerLoad{done: make(chan struct{})}
-	go func() {
-		defer close(l.done)
-		if l.tracer, l.err = capture.New(opts); l.err != nil {
-			l.err = fmt.Errorf("start capture: %w", l.err)
-		}
-	}()
-	return l
-}
-
-// wait returns the tracer once it is started; it may be called again.
-func (l *tracerLoad) wait() (*capture.Tracer, error) {
-	<-l.done
-	return l.tracer, l.err
 }
