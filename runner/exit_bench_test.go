@@ -15,12 +15,19 @@ import (
 )
 
 // BenchmarkRunnerExit measures how long the runner takes to exit after its
-// last command did, when that command's window spawned 1,000 processes,
-// each with its own probes to detach. The target is under a second.
-// "wide" has the 1,000 alive at once, exiting together at the end;
-// "serial" forks each after the previous one exited.
+// last command did, when that command's window spawned 500 processes
+// (MEMTALLY_BENCH_EXIT_CHILDREN), each with its own probes to detach. The
+// target is under a second. "wide" has them all alive at once, exiting
+// together at the end; "serial" forks each after the previous one exited.
 func BenchmarkRunnerExit(b *testing.B) {
 	testutil.RequireBPF(b, capture.CheckPrivileges())
+	children := 500
+	if v := os.Getenv("MEMTALLY_BENCH_EXIT_CHILDREN"); v != "" {
+		var err error
+		if children, err = strconv.Atoi(v); err != nil || children < 1 {
+			b.Fatalf("MEMTALLY_BENCH_EXIT_CHILDREN=%q: want a positive number", v)
+		}
+	}
 	fixtures, err := testutil.NewFixtures("-O2")
 	if err != nil {
 		b.Fatal(err)
@@ -39,7 +46,7 @@ func BenchmarkRunnerExit(b *testing.B) {
 				done := filepath.Join(dir, "done")
 				// The test binary is the runner when started under that
 				// name (see TestMain).
-				cmd := &exec.Cmd{Path: self, Args: []string{"runner", "run", "--quiet", "--out", filepath.Join(dir, "out"), "--", prog, "1000", mode, done}}
+				cmd := &exec.Cmd{Path: self, Args: []string{"runner", "run", "--quiet", "--out", filepath.Join(dir, "out"), "--", prog, strconv.Itoa(children), mode, done}}
 				cmd.Stderr = os.Stderr
 				if err := cmd.Run(); err != nil {
 					b.Fatalf("runner: %v", err)

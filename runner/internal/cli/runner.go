@@ -83,12 +83,11 @@ func (r *runner) run(targets []target) error {
 	if err := capture.CheckPrivileges(); err != nil {
 		return err
 	}
-	tracer, err := capture.New(capture.Options{SharedProbes: r.out.sharedProbes})
-	if err != nil {
-		return fmt.Errorf("start capture: %w", err)
-	}
-	defer tracer.Close()
-	r.tracer = tracer
+	// Loading and verifying the programs is most of the runner's fixed
+	// cost; the output directory and the supervisor, the other part,
+	// need nothing from it and are made meanwhile.
+	loading := loadTracer(capture.Options{SharedProbes: r.out.sharedProbes})
+	defer loading.close()
 
 	dir, err := r.createOutputDir()
 	if err != nil {
@@ -148,6 +147,15 @@ func (r *runner) run(targets []target) error {
 			fmt.Fprintf(r.stderr, "runner: %v\n", err)
 		}
 	}()
+	if r.tracer, err = loading.wait(); err != nil {
+		// The results file says why nothing ran, rather than that the
+		// run is still going.
+		run.Reason = err.Error()
+		if werr := write(); werr != nil {
+			fmt.Fprintf(r.stderr, "runner: %v\n", werr)
+		}
+		return err
+	}
 
 	// Progress shares stdout with the benchmarks' own output, except
 	// under --format json, where stdout must parse as JSON.
@@ -213,6 +221,9 @@ func (r *runner) run(targets []target) error {
 		}
 	}
 	r.progress.Close()
+	// Nothing is measured any more: the tracer's detaches, which wait
+	// for grace periods, overlap the writing of the results.
+	loading.closeInBackground()
 	run.FinishedAt = time.Now().UTC()
 	run.Complete = r.interrupted == 0
 	run.Reason = r.stopReason

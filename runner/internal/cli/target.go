@@ -146,6 +146,7 @@ func (r *runner) runTarget(t target, at slot) outcome {
 	served := make(chan struct{})
 	if fifos != nil {
 		srv = server.New(fifos, t.name, r.stderr, windows)
+		srv.SweepUntil(r.tracer.TreeExited())
 		srv.OnRecord(func(i int, b results.Benchmark) {
 			rep := 0
 			if r.out.repeat > 1 {

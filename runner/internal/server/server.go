@@ -83,6 +83,12 @@ type Server struct {
 	sweepEnd time.Time
 	// dropped counts the bytes left unhandled at sweepEnd.
 	dropped int
+	// treeDone, if set, is closed once no process of the command's tree
+	// is left to write a frame (SweepUntil).
+	treeDone <-chan struct{}
+	// treeGone is set once treeDone is closed after the command exited:
+	// the final sweep then ends as soon as the control FIFO is empty.
+	treeGone bool
 	// lastReject and repeats fold a flood of identical rejections into
 	// one line of the log.
 	lastReject string
@@ -118,6 +124,7 @@ func (s *Server) Serve(commandDone <-chan struct{}) {
 	defer close(s.stopped)
 	go s.read()
 	var settle <-chan time.Time
+	var treeDone <-chan struct{} // watched once the command has exited
 	for {
 		select {
 		case chunk, ok := <-s.chunks:
@@ -130,6 +137,11 @@ func (s *Server) Serve(commandDone <-chan struct{}) {
 				break
 			}
 			s.consume(chunk)
+			s.endSweepIfRead()
+		case <-treeDone:
+			treeDone = nil
+			s.treeGone = true
+			s.endSweepIfRead()
 		case sess := <-s.exits:
 			s.exited = append(s.exited, sess)
 			settle = time.After(exitSettle)
@@ -154,7 +166,19 @@ func (s *Server) Serve(commandDone <-chan struct{}) {
 			if err := s.fifos.Ctl.SetReadDeadline(time.Now().Add(finalSweep)); err != nil {
 				s.logf("stop reading control fifo: %v", err)
 			}
+			treeDone = s.treeDone
 		}
+	}
+}
+
+// endSweepIfRead ends the final sweep now, once the command's tree is gone
+// and every byte it wrote has been read: nothing more can come.
+func (s *Server) endSweepIfRead() {
+	if !s.treeGone || len(s.chunks) > 0 || !s.ctlEmpty() {
+		return
+	}
+	if err := s.fifos.Ctl.SetReadDeadline(time.Now()); err != nil {
+		s.logf("stop reading control fifo: %v", err)
 	}
 }
 
@@ -169,6 +193,12 @@ func (s *Server) overdue() bool {
 // window stopped; index is its position in Benchmarks. Call it before
 // Serve.
 func (s *Server) OnRecord(f func(index int, b results.Benchmark)) { s.recorded = f }
+
+// SweepUntil shortens the final sweep after the command exits: once
+// treeDone is closed, no process is left that could still write a frame, so
+// the sweep ends as soon as what they wrote has been read, rather than
+// after finalSweep. Call it before Serve.
+func (s *Server) SweepUntil(treeDone <-chan struct{}) { s.treeDone = treeDone }
 
 // Benchmarks returns the windows recorded, in the order they opened.
 func (s *Server) Benchmarks() []results.Benchmark { return s.benchmarks }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -45,6 +46,13 @@ func startServer(t *testing.T) (*Server, *peer, chan struct{}, chan struct{}, *s
 
 func startServerWith(t *testing.T, tracker Tracker) (*Server, *peer, chan struct{}, chan struct{}, *syncLog) {
 	t.Helper()
+	return startServerSweeping(t, tracker, nil)
+}
+
+// startServerSweeping starts a server whose final sweep ends once treeDone
+// is closed and the control FIFO is read, when treeDone is not nil.
+func startServerSweeping(t *testing.T, tracker Tracker, treeDone <-chan struct{}) (*Server, *peer, chan struct{}, chan struct{}, *syncLog) {
+	t.Helper()
 	t.Setenv("TMPDIR", t.TempDir())
 	fifos, err := fifo.Create()
 	if err != nil {
@@ -62,6 +70,9 @@ func startServerWith(t *testing.T, tracker Tracker) (*Server, *peer, chan struct
 	t.Cleanup(func() { ctl.Close(); ack.Close() })
 	log := &syncLog{}
 	srv := New(fifos, "t", log, tracker)
+	if treeDone != nil {
+		srv.SweepUntil(treeDone)
+	}
 	commandDone := make(chan struct{})
 	served := make(chan struct{})
 	go func() {
@@ -153,6 +164,36 @@ func TestStopJustBeforeExit(t *testing.T) {
 	<-served
 	if got := srv.Benchmarks(); len(got) != 1 || got[0].Status != results.StatusOK {
 		t.Fatalf("benchmarks = %+v", got)
+	}
+}
+
+// When the command's tree is gone by the time it exits, the sweep ends as
+// soon as the FIFO is read, but everything written before the exit is read:
+// many windows whose frames wait unread in the FIFO all close normally.
+func TestSweepEndsWithTree(t *testing.T) {
+	treeDone := make(chan struct{})
+	close(treeDone)
+	srv, p, done, served, log := startServerSweeping(t, nil, treeDone)
+	p.request(hello())
+	const windows = 200
+	for i := range windows {
+		p.send(protocol.Start{URI: fmt.Sprintf("b%d", i)})
+		p.send(protocol.Stop{})
+	}
+	close(done)
+	select {
+	case <-served:
+	case <-time.After(time.Minute):
+		t.Fatal("Serve still runs a minute after the command and its tree are gone")
+	}
+	got := srv.Benchmarks()
+	if len(got) != windows {
+		t.Fatalf("%d benchmarks recorded, want %d; log: %s", len(got), windows, log.String())
+	}
+	for i, b := range got {
+		if b.URI != fmt.Sprintf("b%d", i) || b.Status != results.StatusOK {
+			t.Errorf("benchmark %d = %+v", i, b)
+		}
 	}
 }
 
