@@ -39,7 +39,7 @@ func Unmarshal(payload []byte) (Message, error) {
 	case KindWelcome:
 		m = Welcome{Version: d.uint32("version"), Mode: d.str("mode")}
 	case KindStart:
-		m = Start{URI: d.nonEmptyStr("uri")}
+		m = Start{URI: d.nonEmptyStr("uri"), Warmup: d.warmup()}
 	case KindStop:
 		m = Stop{}
 	case KindPause:
@@ -168,6 +168,15 @@ func (d *fieldDecoder) uint(key string, max uint64) uint64 {
 		return 0
 	}
 	return v
+}
+
+// warmup reads start's optional field; present, it must be a valid uint32
+// like any other.
+func (d *fieldDecoder) warmup() Warmup {
+	if _, ok := d.fields["warmup"]; !ok {
+		return Warmup{}
+	}
+	return Warmup{Calls: d.uint32("warmup"), Known: true}
 }
 
 func (d *fieldDecoder) uint32(key string) uint32 {

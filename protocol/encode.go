@@ -47,7 +47,11 @@ func fieldsOf(m Message) ([]field, error) {
 	case Welcome:
 		return []field{numField("version", uint64(m.Version)), strField("mode", m.Mode)}, nil
 	case Start:
-		return []field{uriField("uri", m.URI)}, nil
+		fields := []field{uriField("uri", m.URI)}
+		if m.Warmup.Known {
+			fields = append(fields, numField("warmup", uint64(m.Warmup.Calls)))
+		}
+		return fields, nil
 	case Stop, Pause, Resume, Ack:
 		return nil, nil
 	case Error:

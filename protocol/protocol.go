@@ -88,6 +88,20 @@ type Welcome struct {
 type Start struct {
 	// URI identifies the benchmark; see "Benchmark URIs" in SPEC.md.
 	URI string
+	// Warmup is how many calls of the benchmark's body the client ran
+	// outside any window before the one call this window measures, when
+	// the client says.
+	Warmup Warmup
+}
+
+// Warmup is start's optional field. It is a value, not a pointer, so that
+// messages stay comparable.
+type Warmup struct {
+	// Calls is the number of calls before the measured one: 0 for a cold
+	// first call.
+	Calls uint32
+	// Known is false when the client did not send the field.
+	Known bool
 }
 
 // Stop asks the runner to close the open measurement window.

@@ -152,6 +152,13 @@ func (c *Client) Start(uri string) error {
 	return c.expectAck(protocol.Start{URI: uri})
 }
 
+// StartAfterWarmup is Start for a client that ran the body warmup times
+// outside any window first, so that the runner records which call the
+// window measured.
+func (c *Client) StartAfterWarmup(uri string, warmup uint32) error {
+	return c.expectAck(protocol.Start{URI: uri, Warmup: protocol.Warmup{Calls: warmup, Known: true}})
+}
+
 // Stop closes the measurement window. When it returns, the runner has
 // stopped tracking.
 func (c *Client) Stop() error {

@@ -79,6 +79,9 @@ func pairsOf(m protocol.Message) ([]pair, error) {
 	case protocol.Welcome:
 		return []pair{kind, {"version", m.Version}, {"mode", m.Mode}}, nil
 	case protocol.Start:
+		if m.Warmup.Known {
+			return []pair{kind, {"uri", m.URI}, {"warmup", m.Warmup.Calls}}, nil
+		}
 		return []pair{kind, {"uri", m.URI}}, nil
 	case protocol.Stop, protocol.Pause, protocol.Resume, protocol.Ack:
 		return []pair{kind}, nil
@@ -144,7 +147,11 @@ func (m *Message) UnmarshalJSON(data []byte) error {
 	case protocol.KindWelcome:
 		m.Message = protocol.Welcome{Version: o.uint32("version"), Mode: o.str("mode")}
 	case protocol.KindStart:
-		m.Message = protocol.Start{URI: o.str("uri")}
+		start := protocol.Start{URI: o.str("uri")}
+		if _, ok := obj["warmup"]; ok {
+			start.Warmup = protocol.Warmup{Calls: o.uint32("warmup"), Known: true}
+		}
+		m.Message = start
 	case protocol.KindStop:
 		m.Message = protocol.Stop{}
 	case protocol.KindPause:

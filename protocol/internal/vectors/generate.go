@@ -215,6 +215,9 @@ func (g *generator) valid() {
 		g.canonical(fmt.Sprintf("start_uri_%d_bytes", n), protocol.Start{URI: strings.Repeat("u", n)})
 	}
 	g.canonical("start_uri_max_size", protocol.Start{URI: maxURI})
+	for _, n := range []uint32{0, 1, 128, math.MaxUint32} {
+		g.canonical(fmt.Sprintf("start_warmup_%d", n), protocol.Start{URI: startURI, Warmup: protocol.Warmup{Calls: n, Known: true}})
+	}
 	g.canonical("marker_name_max_size", protocol.Marker{Name: strings.Repeat("m", protocol.MaxNameSize), Timestamp: 1})
 	g.canonical("stop", protocol.Stop{})
 	g.canonical("pause", protocol.Pause{})
@@ -262,6 +265,8 @@ func (g *generator) decodeOnly() {
 		protocol.Marker{Name: "setup_done", Timestamp: math.MaxInt64})
 
 	// Wider string encodings.
+	g.accepted("start_warmup_int8_encoding", startEntries.with("warmup", i8(1)).payload(),
+		protocol.Start{URI: startURI, Warmup: protocol.Warmup{Calls: 1, Known: true}})
 	g.accepted("start_uri_str8_encoding", startEntries.with("uri", str8(startURI[:5])).payload(), protocol.Start{URI: startURI[:5]})
 	g.accepted("start_uri_str16_encoding", startEntries.with("uri", str16(startURI)).payload(), start)
 	g.accepted("start_uri_max_frame", startEntries.with("uri", str16(frameURI)).payload(), protocol.Start{URI: frameURI})
@@ -375,6 +380,10 @@ func (g *generator) invalid() {
 	g.rejectedPayload("start_uri_bin", malformed, startEntries.with("uri", bin8(startURI)).payload())
 	g.rejectedPayload("start_uri_nil", malformed, startEntries.with("uri", nilValue).payload())
 	g.rejectedPayload("start_uri_array", malformed, startEntries.with("uri", cat(fixarray(1), str(startURI))).payload())
+	g.rejectedPayload("start_warmup_nil", malformed, startEntries.with("warmup", nilValue).payload())
+	g.rejectedPayload("start_warmup_str", malformed, startEntries.with("warmup", str("1")).payload())
+	g.rejectedPayload("start_warmup_negative_fixint", malformed, startEntries.with("warmup", []byte{0xff}).payload())
+	g.rejectedPayload("start_warmup_above_uint32", malformed, startEntries.with("warmup", u64(math.MaxUint32+1)).payload())
 	g.rejectedPayload("hello_pid_str", malformed, helloEntries.with("pid", str("4242")).payload())
 	g.rejectedPayload("hello_pid_nil", malformed, helloEntries.with("pid", nilValue).payload())
 	g.rejectedPayload("hello_pid_bool", malformed, helloEntries.with("pid", trueValue).payload())
