@@ -44,13 +44,13 @@ func TestDeterministicAndWarmupErrors(t *testing.T) {
 	const target = "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n"
 	for src, want := range map[string]string{
 		"[options]\ndeterministic = \"yes\"\n" + target: "codspeed.toml:2: options.deterministic: expected a boolean (true or false), got string",
-		"[options]\nwarmup = -1\n" + target:            "codspeed.toml:2: options.warmup: expected a non-negative integer up to 4294967295, got -1",
-		"[options]\nwarmup = \"1\"\n" + target:         "codspeed.toml:2: options.warmup: expected a non-negative integer (0 measures the cold first call), got string",
-		target + "warmup = 1.5\n":                      "codspeed.toml:4: benchmarks.warmup: expected a non-negative integer (0 measures the cold first call), got float",
-		target + "warmup = 4294967296\n":               "codspeed.toml:4: benchmarks.warmup: expected a non-negative integer up to 4294967295, got 4294967296",
-		target + "deterministic = 0\n":                 "codspeed.toml:4: benchmarks.deterministic: expected a boolean (true or false), got integer",
-		target + "env = { MEMTALLY_WARMUP = \"3\" }\n": "codspeed.toml:4: benchmarks.env.MEMTALLY_WARMUP: set by the runner; use warmup = N in the target or options.warmup",
-		target + "determinstic = false\n":              `codspeed.toml:4: benchmarks.determinstic: unknown key (did you mean "deterministic"?)`,
+		"[options]\nwarmup = -1\n" + target:             "codspeed.toml:2: options.warmup: expected a non-negative integer up to 4294967295, got -1",
+		"[options]\nwarmup = \"1\"\n" + target:          "codspeed.toml:2: options.warmup: expected a non-negative integer (0 measures the cold first call), got string",
+		target + "warmup = 1.5\n":                       "codspeed.toml:4: benchmarks.warmup: expected a non-negative integer (0 measures the cold first call), got float",
+		target + "warmup = 4294967296\n":                "codspeed.toml:4: benchmarks.warmup: expected a non-negative integer up to 4294967295, got 4294967296",
+		target + "deterministic = 0\n":                  "codspeed.toml:4: benchmarks.deterministic: expected a boolean (true or false), got integer",
+		target + "env = { MEMTALLY_WARMUP = \"3\" }\n":  "codspeed.toml:4: benchmarks.env.MEMTALLY_WARMUP: set by the runner; use warmup = N in the target or options.warmup",
+		target + "determinstic = false\n":               `codspeed.toml:4: benchmarks.determinstic: unknown key (did you mean "deterministic"?)`,
 	} {
 		_, err := Parse("codspeed.toml", "/proj", src)
 		if err == nil || err.Error() != want {

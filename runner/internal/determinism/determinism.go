@@ -1,6 +1,7 @@
 package determinism
 
 import (
+	"slices"
 	"strings"
 
 	"memtally.dev/runner/internal/results"
@@ -54,7 +55,8 @@ type Start struct {
 // counts as unset, as CPython reads it; an empty MEMTALLY_V8_FLAGS is the
 // user asking for no flags.
 func Apply(env []string, on bool) Start {
-	s := Start{Env: env, Record: results.Launch{Deterministic: on}}
+	// Clipped, so that appending never writes into the caller's array.
+	s := Start{Env: slices.Clip(env), Record: results.Launch{Deterministic: on}}
 	if seed, ok := lookup(env, EnvPythonHashSeed); ok && seed != "" {
 		s.Record.PythonHashSeed = &Setting{Value: seed, SetBy: ByUser}
 	} else if on {
