@@ -30,23 +30,31 @@ func personality(persona uintptr) (uintptr, error) {
 // WithoutASLR runs start, which forks the command, on an OS thread whose
 // personality has ADDR_NO_RANDOMIZE, so that the child inherits it and
 // keeps it across exec. The personality is a thread's, not the process's:
-// the runner's other threads keep theirs, and the thread that carried it
-// is never unlocked, which makes the Go runtime end it with its goroutine
-// rather than run other goroutines on it.
+// the runner's other threads keep theirs, and the thread gets its own back
+// before it runs anything else. Should that fail, the thread stays locked
+// to its goroutine, which makes the Go runtime retire it, not reuse it.
 func WithoutASLR(start func() error) error {
 	done := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
 		old, err := personality(queryPersonality)
 		if err != nil {
+			runtime.UnlockOSThread()
 			done <- fmt.Errorf("read personality: %w", err)
 			return
 		}
 		if _, err := personality(old | addrNoRandomize); err != nil {
+			runtime.UnlockOSThread()
 			done <- fmt.Errorf("turn address randomisation off: %w", err)
 			return
 		}
-		done <- start()
+		err = start()
+		// A thread that cannot get its personality back stays
+		// locked; the command started all the same.
+		if _, rerr := personality(old); rerr == nil {
+			runtime.UnlockOSThread()
+		}
+		done <- err
 	}()
 	return <-done
 }
