@@ -72,6 +72,15 @@ Flags of runner and runner run:
   --verbose, -v       a line per benchmark, and exact bytes in the table
   --allow-incomplete  exit 0 rather than 3 when a benchmark is incomplete
                       or was not judged (also options.allow-incomplete)
+  --warmup N          calls of each benchmark's body the integrations run
+                      outside its window before the one it measures
+                      (default 1; 0 measures the cold first call; overrides
+                      a target's warmup and options.warmup)
+  --no-deterministic  start commands as they are: without turning ASLR off
+                      and without setting PYTHONHASHSEED=0 and
+                      MEMTALLY_V8_FLAGS (also --deterministic=false;
+                      --deterministic turns it on for every target;
+                      overrides deterministic in codspeed.toml)
   --no-prebuild       run a cargo bench command as it is, without first
                       building its benchmarks outside the probes with
                       cargo bench --no-run (also options.prebuild = false)
