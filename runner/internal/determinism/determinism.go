@@ -3,8 +3,6 @@ package determinism
 import (
 	"slices"
 	"strings"
-
-	"memtally.dev/runner/internal/results"
 )
 
 // The environment variables a deterministic start sets.
@@ -34,9 +32,6 @@ const (
 	BySystem = "system"
 )
 
-// Setting is a value in effect and who set it.
-type Setting = results.Setting
-
 // Start is what a command's start gets.
 type Start struct {
 	// NoASLR says to start the command with WithoutASLR.
@@ -45,7 +40,7 @@ type Start struct {
 	Env []string
 	// Record says what is in effect, for results.json; the caller fills
 	// its target and warm-up.
-	Record results.Launch
+	Record Launch
 }
 
 // Apply returns what a command whose environment is env gets: with on,
@@ -56,7 +51,7 @@ type Start struct {
 // user asking for no flags.
 func Apply(env []string, on bool) Start {
 	// Clipped, so that appending never writes into the caller's array.
-	s := Start{Env: slices.Clip(env), Record: results.Launch{Deterministic: on}}
+	s := Start{Env: slices.Clip(env), Record: Launch{Deterministic: on}}
 	if seed, ok := lookup(env, EnvPythonHashSeed); ok && seed != "" {
 		s.Record.PythonHashSeed = &Setting{Value: seed, SetBy: ByUser}
 	} else if on {

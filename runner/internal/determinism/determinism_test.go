@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"memtally.dev/runner/internal/results"
 )
 
 func TestApply(t *testing.T) {
@@ -52,7 +50,7 @@ func TestApply(t *testing.T) {
 			}
 			for _, got := range []struct {
 				name      string
-				got, want *results.Setting
+				got, want *Setting
 			}{{"pythonhashseed", s.Record.PythonHashSeed, c.seed}, {"v8_flags", s.Record.V8Flags, c.v8Flags}} {
 				if (got.got == nil) != (got.want == nil) || (got.got != nil && *got.got != *got.want) {
 					t.Errorf("%s %+v, want %+v", got.name, got.got, got.want)
