@@ -32,7 +32,7 @@ func (l *launchFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&l.noDeterministic, "no-deterministic", false, "")
 }
 
-// override applies the flags that were given to t, and refuses
+// override applies the flags that were given to every target, and refuses
 // --deterministic with --no-deterministic.
 func (l *launchFlags) override(fs *flag.FlagSet, targets []target) error {
 	set := map[string]bool{}
