@@ -18,6 +18,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"memtally.dev/runner/internal/capture"
 	"memtally.dev/runner/internal/cli"
+	"memtally.dev/runner/internal/determinism"
 	"memtally.dev/runner/internal/fakeharness"
 	"memtally.dev/runner/internal/journal"
 	"memtally.dev/runner/internal/procstat"
@@ -61,6 +62,9 @@ func TestScripts(t *testing.T) {
 			// Runs report to $GITHUB_STEP_SUMMARY when it is set: a
 			// test run inside GitHub Actions must not write there.
 			env.Setenv("GITHUB_STEP_SUMMARY", "")
+			// The V8 flags a deterministic target gets, which scripts
+			// match as \Q$V8_FLAGS\E rather than repeat.
+			env.Setenv("V8_FLAGS", determinism.V8Flags)
 			// rustup finds its toolchains from HOME, which testscript
 			// hides; scripts that build Rust need them.
 			if home, err := os.UserHomeDir(); err == nil {
@@ -85,6 +89,12 @@ func TestScripts(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			if cond == "bpf" {
 				return bpfAvailable()
+			}
+			if cond == "aslr" {
+				// Whether the kernel randomises addresses: a test
+				// that randomisation changes them needs it.
+				b, err := os.ReadFile("/proc/sys/kernel/randomize_va_space")
+				return err == nil && strings.TrimSpace(string(b)) != "0", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -233,8 +243,12 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 	if journalLeft {
 		args = args[1:]
 	}
+	launch := len(args) > 0 && args[0] == "-launch"
+	if launch {
+		args = args[1:]
+	}
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: showresults [-memory] [-journal] PATH...")
+		ts.Fatalf("usage: showresults [-memory] [-journal] [-launch] PATH...")
 	}
 	var files []string
 	for _, arg := range args {
@@ -273,6 +287,20 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 			fmt.Fprintf(ts.Stdout(), " reason=%q", run.Reason)
 		}
 		fmt.Fprintln(ts.Stdout())
+		if launch {
+			for _, l := range run.Environment.Launch {
+				fmt.Fprintf(ts.Stdout(), "launch %s deterministic=%v aslr=%s/%s", l.Target, l.Deterministic, l.ASLR.Value, l.ASLR.SetBy)
+				for _, s := range []struct {
+					name string
+					set  *results.Setting
+				}{{"pythonhashseed", l.PythonHashSeed}, {"v8_flags", l.V8Flags}} {
+					if s.set != nil {
+						fmt.Fprintf(ts.Stdout(), " %s=%q/%s", s.name, s.set.Value, s.set.SetBy)
+					}
+				}
+				fmt.Fprintf(ts.Stdout(), " warmup=%d\n", l.Warmup)
+			}
+		}
 		for _, t := range run.Targets {
 			fmt.Fprintf(ts.Stdout(), "target %s kind=%s status=%s exit=%d", t.Name, t.Kind, t.Status, t.ExitCode)
 			if t.Reason != "" {
@@ -298,6 +326,9 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 			fmt.Fprintf(ts.Stdout(), "bench %s target=%s status=%s", b.URI, b.Target, b.Status)
 			if b.Reason != "" {
 				fmt.Fprintf(ts.Stdout(), " reason=%q", b.Reason)
+			}
+			if b.Warmup != nil {
+				fmt.Fprintf(ts.Stdout(), " warmup=%d", *b.Warmup)
 			}
 			fmt.Fprintln(ts.Stdout())
 			if memory {

@@ -21,6 +21,7 @@ import (
 	"memtally.dev/runner/internal/terminate"
 	"memtally.dev/runner/internal/threshold"
 	"memtally.dev/runner/internal/untrusted"
+	"memtally.dev/runner/internal/warmup"
 )
 
 // Version is the runner's version, recorded in every results file.
@@ -71,6 +72,15 @@ Flags of runner and runner run:
   --verbose, -v       a line per benchmark, and exact bytes in the table
   --allow-incomplete  exit 0 rather than 3 when a benchmark is incomplete
                       or was not judged (also options.allow-incomplete)
+  --warmup N          calls of each benchmark's body the integrations run
+                      outside its window before the one it measures
+                      (default 1; 0 measures the cold first call; overrides
+                      a target's warmup and options.warmup)
+  --no-deterministic  start commands as they are: without turning ASLR off
+                      and without setting PYTHONHASHSEED=0 and
+                      MEMTALLY_V8_FLAGS (also --deterministic=false;
+                      --deterministic turns it on for every target;
+                      overrides deterministic in codspeed.toml)
   --no-prebuild       run a cargo bench command as it is, without first
                       building its benchmarks outside the probes with
                       cargo bench --no-run (also options.prebuild = false)
@@ -227,6 +237,8 @@ func runConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	noPrebuild := fs.Bool("no-prebuild", false, "")
 	var out outputFlags
 	out.register(fs)
+	var starts launchFlags
+	starts.register(fs)
 	if help, err := parseFlags(fs, args, stdout); help || err != nil {
 		return err
 	}
@@ -261,10 +273,15 @@ func runConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			env:             t.Env,
 			timeout:         t.Timeout,
 			wholeIfNoClient: t.Kind == config.KindExec,
+			deterministic:   t.Deterministic,
+			warmup:          t.Warmup,
 		}
 		if cfg.Prebuild && !*noPrebuild {
 			targets[i].build = prebuild.Step(t.Argv)
 		}
+	}
+	if err := starts.override(fs, targets); err != nil {
+		return err
 	}
 	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: cfg.OutputDir, outDir: *outDir,
 		out: out, thresholds: threshold.Defaults().Merge(cfg.Thresholds).Merge(threshold.Set(out.thresholds)),
@@ -282,6 +299,8 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	noPrebuild := fs.Bool("no-prebuild", false, "")
 	var out outputFlags
 	out.register(fs)
+	var starts launchFlags
+	starts.register(fs)
 	if help, err := parseFlags(fs, args, stdout); help || err != nil {
 		return err
 	}
@@ -314,15 +333,21 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		// A plain program has no integration to report benchmarks; it
 		// is then measured whole, as one benchmark.
 		wholeIfNoClient: true,
+		deterministic:   true,
+		warmup:          warmup.Default,
 	}
 	if !*noPrebuild {
 		t.build = prebuild.Step(argv)
+	}
+	targets := []target{t}
+	if err := starts.override(fs, targets); err != nil {
+		return err
 	}
 	r := &runner{stdin: stdin, stdout: stdout, stderr: stderr, outRoot: config.DefaultOutputDir, outDir: *outDir,
 		out: out, thresholds: threshold.Defaults().Merge(threshold.Set(out.thresholds)),
 		allowIncomplete: out.allowIncomplete,
 		killAfter:       firstPositive(*killAfterFlag, terminate.DefaultKillAfter)}
-	return r.run([]target{t})
+	return r.run(targets)
 }
 
 // checkKillAfter refuses a --kill-after that would let a command that
@@ -373,4 +398,9 @@ type target struct {
 	// build is the command's build step, run first outside the probes,
 	// or nil.
 	build []string
+	// deterministic starts the command with what makes its allocations
+	// repeat (package determinism).
+	deterministic bool
+	// warmup is the MEMTALLY_WARMUP its integrations get.
+	warmup uint32
 }

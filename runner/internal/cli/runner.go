@@ -101,7 +101,8 @@ func (r *runner) run(targets []target) error {
 		Reason:        notFinished,
 		Environment: results.Environment{
 			OS: host.OS, Arch: host.Arch, Kernel: host.Kernel, KernelVersion: host.KernelVersion,
-			CPU: results.CPU{Model: host.CPUModel, LogicalCPUs: host.LogicalCPUs},
+			CPU:    results.CPU{Model: host.CPUModel, LogicalCPUs: host.LogicalCPUs},
+			Launch: launches(targets),
 		},
 		Targets:    []results.Target{},
 		Benchmarks: []results.Benchmark{},

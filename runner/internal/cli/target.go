@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -55,7 +54,8 @@ func (r *runner) runTarget(t target, at slot) outcome {
 		return out
 	}
 
-	env := memoryModeEnv(launch.Environ(os.Environ(), t.env), t.env)
+	start := t.start()
+	env := start.Env
 	if t.build != nil {
 		// Outside the probes, with the environment the command gets, so
 		// that the command then finds its build up to date.
@@ -100,7 +100,7 @@ func (r *runner) runTarget(t target, at slot) outcome {
 	proc, err := launch.Start(launch.Spec{
 		Argv: t.argv, Dir: t.dir, Env: env,
 		Stdin: r.stdin, Stdout: output.Stdout, Stderr: output.Stderr,
-		Held: true,
+		Held: true, NoASLR: start.NoASLR,
 	})
 	output.Started()
 	if err != nil {

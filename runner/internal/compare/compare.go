@@ -325,6 +325,7 @@ func environmentChanges(base, head results.Environment) []string {
 		return fmt.Sprint(fs)
 	}
 	diff("allocator families", families(base.Allocators), families(head.Allocators))
+	out = append(out, launchChanges(base.Launch, head.Launch)...)
 	return out
 }
 

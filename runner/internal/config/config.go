@@ -43,6 +43,12 @@ type Config struct {
 	// command has one (package prebuild), before the command, outside
 	// the probes. True unless the file says false.
 	Prebuild bool
+	// Deterministic is options.deterministic, the default of every
+	// target's: true unless the file says false.
+	Deterministic bool
+	// Warmup is options.warmup, the default of every target's; warmup.Default
+	// when the file does not say.
+	Warmup uint32
 }
 
 // Kind says how a target reports its benchmarks.
@@ -65,6 +71,13 @@ type Target struct {
 	Env        []string // KEY=VALUE, sorted by key
 	Timeout    time.Duration
 	Line       int // of its [[benchmarks]] header
+	// Deterministic says to start the command with what makes its
+	// allocations repeat (package determinism): the target's own
+	// deterministic, else options.deterministic, else true.
+	Deterministic bool
+	// Warmup is the warm-up its integrations are asked for: the target's
+	// own warmup, else options.warmup, else warmup.Default.
+	Warmup uint32
 }
 
 // Error is one mistake in a config file.

@@ -10,6 +10,8 @@
 //	allow-incomplete = false             # true: exit 0, not 3, on incomplete benchmarks
 //	kill-after = "10s"                   # SIGKILL this long after SIGTERM
 //	prebuild = true                      # false: no build step before a cargo bench
+//	deterministic = true                 # false: ASLR, PYTHONHASHSEED, V8 flags left as they are
+//	warmup = 1                           # calls of each body before the measured one; 0: cold
 //
 //	[[benchmarks]]
 //	name = "python"                      # unique, names the target in results
@@ -18,6 +20,8 @@
 //	working-directory = "examples/py"    # relative to the config's directory
 //	env = { RUST_LOG = "off" }
 //	timeout = "2m"                       # Go duration syntax
+//	deterministic = false                # overrides options.deterministic
+//	warmup = 0                           # overrides options.warmup
 //
 //	[thresholds]                         # optional; what runner compare fails on
 //	peak = "5%"                          # a percentage of the baseline,
@@ -25,7 +29,8 @@
 //	count = "off"                        # or off; total is the fourth metric
 //
 // command and exec take a string, run with /bin/sh -c, or an array of
-// strings, run directly.
+// strings, run directly. A target's env may not set MEMTALLY_WARMUP, which
+// the runner sets from warmup.
 //
 // Load checks that each working-directory is a directory, so that a
 // mistake there is reported with the others, before anything runs. A file

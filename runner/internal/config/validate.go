@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"memtally.dev/runner/internal/threshold"
+	"memtally.dev/runner/internal/warmup"
 )
 
 type validator struct {
@@ -46,13 +47,14 @@ func (v *validator) line(path string) int {
 
 var (
 	topKeys     = []string{"options", "benchmarks", "thresholds"}
-	optionKeys  = []string{"mode", "output-dir", "allow-incomplete", "kill-after", "prebuild"}
-	targetKeys  = []string{"name", "command", "exec", "working-directory", "env", "timeout"}
+	optionKeys  = []string{"mode", "output-dir", "allow-incomplete", "kill-after", "prebuild", "deterministic", "warmup"}
+	targetKeys  = []string{"name", "command", "exec", "working-directory", "env", "timeout", "deterministic", "warmup"}
 	noBenchmark = "no [[benchmarks]] defined; add at least one target with a name and a command or exec"
 )
 
 func (v *validator) document(doc map[string]any) *Config {
-	cfg := &Config{Mode: ModeMemory, OutputDir: filepath.Join(v.dir, DefaultOutputDir), Thresholds: threshold.Set{}, Prebuild: true}
+	cfg := &Config{Mode: ModeMemory, OutputDir: filepath.Join(v.dir, DefaultOutputDir), Thresholds: threshold.Set{}, Prebuild: true,
+		Deterministic: true, Warmup: warmup.Default}
 	v.unknownKeys("", doc, topKeys)
 	if raw, ok := doc["options"]; ok {
 		if opts, ok := v.table("options", "options", raw); ok {
@@ -83,7 +85,7 @@ func (v *validator) document(doc map[string]any) *Config {
 	}
 	seen := map[string]int{}
 	for i, t := range tables {
-		target, ok := v.target(i, t)
+		target, ok := v.target(i, t, cfg)
 		if !ok {
 			continue
 		}
@@ -118,6 +120,16 @@ func (v *validator) options(cfg *Config, opts map[string]any) {
 			cfg.Prebuild = prebuild
 		} else {
 			v.fail("options.prebuild", "options.prebuild", "expected a boolean (true or false), got %s", typeName(raw))
+		}
+	}
+	if raw, ok := opts["deterministic"]; ok {
+		if on, ok := v.boolean("options.deterministic", "options.deterministic", raw); ok {
+			cfg.Deterministic = on
+		}
+	}
+	if raw, ok := opts["warmup"]; ok {
+		if n, ok := v.warmup("options.warmup", "options.warmup", raw); ok {
+			cfg.Warmup = n
 		}
 	}
 	if raw, ok := opts["kill-after"]; ok {
@@ -169,10 +181,10 @@ func (v *validator) thresholds(cfg *Config, table map[string]any) {
 	}
 }
 
-func (v *validator) target(i int, t map[string]any) (Target, bool) {
+func (v *validator) target(i int, t map[string]any, cfg *Config) (Target, bool) {
 	at := fmt.Sprintf("benchmarks[%d]", i)
 	errsBefore := len(v.errs)
-	target := Target{Line: v.line(at), WorkingDir: v.dir}
+	target := Target{Line: v.line(at), WorkingDir: v.dir, Deterministic: cfg.Deterministic, Warmup: cfg.Warmup}
 	v.unknownKeys(at, t, targetKeys)
 
 	if raw, ok := t["name"]; ok {
@@ -220,6 +232,12 @@ func (v *validator) target(i int, t map[string]any) (Target, bool) {
 						v.fail(at+".env."+k, "benchmarks.env", "invalid variable name %q", k)
 						continue
 					}
+					if k == warmup.EnvVar {
+						// The runner sets it for every command;
+						// a value here would be overridden.
+						v.fail(at+".env."+k, "benchmarks.env."+k, "set by the runner; use warmup = N in the target or options.warmup")
+						continue
+					}
 					target.Env = append(target.Env, k+"="+val)
 				}
 			}
@@ -230,7 +248,41 @@ func (v *validator) target(i int, t map[string]any) (Target, bool) {
 			target.Timeout = d
 		}
 	}
+	if raw, ok := t["deterministic"]; ok {
+		if on, ok := v.boolean(at+".deterministic", "benchmarks.deterministic", raw); ok {
+			target.Deterministic = on
+		}
+	}
+	if raw, ok := t["warmup"]; ok {
+		if n, ok := v.warmup(at+".warmup", "benchmarks.warmup", raw); ok {
+			target.Warmup = n
+		}
+	}
 	return target, len(v.errs) == errsBefore
+}
+
+func (v *validator) boolean(at, key string, raw any) (bool, bool) {
+	b, ok := raw.(bool)
+	if !ok {
+		v.fail(at, key, "expected a boolean (true or false), got %s", typeName(raw))
+	}
+	return b, ok
+}
+
+// warmup reads a warm-up: a non-negative integer, not a string, so that
+// "1" and 1 do not both pass for the same thing.
+func (v *validator) warmup(at, key string, raw any) (uint32, bool) {
+	i, ok := raw.(int64)
+	if !ok {
+		v.fail(at, key, "expected a non-negative integer (0 measures the cold first call), got %s", typeName(raw))
+		return 0, false
+	}
+	n, err := warmup.FromInt(i)
+	if err != nil {
+		v.fail(at, key, "%v", err)
+		return 0, false
+	}
+	return n, true
 }
 
 // duration reads a positive duration in Go syntax.

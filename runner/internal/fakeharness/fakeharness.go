@@ -85,6 +85,8 @@ func run(args []string, out io.Writer) error {
 	allocBytes := fs.Int("alloc", 0, "malloc and free this many bytes inside each benchmark")
 	leakBytes := fs.Int("leak", 0, "malloc this many bytes inside each benchmark, never freed")
 	pausedBytes := fs.Int("paused", 0, "malloc and free this many bytes in a paused region of each benchmark")
+	warmupEnv := fs.Bool("warmup-env", false, "run each body MEMTALLY_WARMUP times (1 when unset) outside its window first, and say so in start")
+	allocFirst := fs.Int("alloc-first", 0, "malloc and free this many bytes on the first call of each benchmark's body only")
 	jsHeap := fs.Bool("js-heap", false, "report a V8 heap that grew by 2000 bytes after each benchmark, as a JS integration does")
 	var uris []string
 	fs.Func("uri", "a benchmark URI in Go's quoted syntax, so that it can hold any byte; repeatable, replaces -n", func(s string) error {
@@ -172,6 +174,25 @@ func run(args []string, out io.Writer) error {
 			return err
 		}
 	}
+	calls := uint32(0)
+	if *warmupEnv {
+		if calls, err = warmupCalls(); err != nil {
+			return err
+		}
+	}
+	// body is a benchmark's body; only its first call, the cold one,
+	// allocates -alloc-first, as a body that fills a cache does.
+	body := func(call uint32) {
+		if *allocFirst > 0 && call == 0 {
+			allocate(*allocFirst, false)
+		}
+		if *allocBytes > 0 {
+			allocate(*allocBytes, false)
+		}
+		if *leakBytes > 0 {
+			allocate(*leakBytes, true)
+		}
+	}
 	for i := 1; i <= *count; i++ {
 		uri := fmt.Sprintf("%s::%s::bench%d", *file, *group, i)
 		shown := uri
@@ -181,7 +202,14 @@ func run(args []string, out io.Writer) error {
 			uri = uris[i-1]
 			shown = strconv.Quote(uri)
 		}
-		if err := c.Start(uri); err != nil {
+		start := c.Start
+		if *warmupEnv {
+			for call := range calls {
+				body(call)
+			}
+			start = func(uri string) error { return c.StartAfterWarmup(uri, calls) }
+		}
+		if err := start(uri); err != nil {
 			return fmt.Errorf("start %s: %w", shown, err)
 		}
 		if *stallAfter > 0 && i == *stallAfter+1 {
@@ -210,12 +238,7 @@ func run(args []string, out io.Writer) error {
 				continue
 			}
 		}
-		if *allocBytes > 0 {
-			allocate(*allocBytes, false)
-		}
-		if *leakBytes > 0 {
-			allocate(*leakBytes, true)
-		}
+		body(calls)
 		if *pausedBytes > 0 {
 			if err := c.Pause(); err != nil {
 				return fmt.Errorf("pause %s: %w", shown, err)
@@ -243,6 +266,20 @@ func run(args []string, out io.Writer) error {
 		return exitCode(*exit)
 	}
 	return nil
+}
+
+// warmupCalls reads the warm-up the runner asks for, as an integration
+// does: one call when the variable is absent, as from an older runner.
+func warmupCalls() (uint32, error) {
+	v, ok := os.LookupEnv("MEMTALLY_WARMUP")
+	if !ok {
+		return 1, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("MEMTALLY_WARMUP=%q: %w", v, err)
+	}
+	return uint32(n), nil
 }
 
 // writeReady creates the file that tells a test the benchmark runs, holding

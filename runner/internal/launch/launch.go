@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"memtally.dev/runner/internal/determinism"
 )
 
 // Spec describes a command to start.
@@ -26,6 +28,9 @@ type Spec struct {
 	// go. A shell that stops itself and then execs the command does it;
 	// the command keeps the shell's pid.
 	Held bool
+	// NoASLR starts the command with address-space randomisation off
+	// (determinism.WithoutASLR), the runner keeping its own.
+	NoASLR bool
 }
 
 // HeldCommand returns a command that runs argv behind a shell which stops
@@ -59,7 +64,11 @@ func Start(s Spec) (*Process, error) {
 	// as one. No Pdeathsig: it fires when the starting OS thread exits, not
 	// the runner, and Go may retire that thread at any time.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	start := cmd.Start
+	if s.NoASLR {
+		start = func() error { return determinism.WithoutASLR(cmd.Start) }
+	}
+	if err := start(); err != nil {
 		return nil, fmt.Errorf("start command: %w", err)
 	}
 	p := &Process{cmd: cmd, done: make(chan struct{})}

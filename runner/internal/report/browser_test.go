@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"image"
 	"image/png"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,6 +46,9 @@ func TestReportInBrowser(t *testing.T) {
 	exe := chromium(t)
 	base, run := resultstest.Sample(), resultstest.Sample()
 	run.Benchmarks[0].PeakBytes = 6000
+	// Warmed up twice, a cold first call, and two windows that do not say.
+	two, zero := uint32(2), uint32(0)
+	run.Benchmarks[0].Warmup, run.Benchmarks[1].Warmup = &two, &zero
 	view := FromRun(run, compare.Runs(base, run, threshold.Defaults()))
 	// A second series, as a JS benchmark's V8 heap will be: drawn beside
 	// the native one.
@@ -140,6 +144,9 @@ func TestReportInBrowser(t *testing.T) {
 	eval(`[...document.querySelectorAll("#benchmarks tbody td.uri")].map(td => td.textContent)`, &uris)
 	eval(`[...document.querySelectorAll(".u-legend .u-label")].map(e => e.textContent)`, &legends)
 	eval(countColours, &pixels)
+	var warmups, notes map[string]string
+	eval(`Object.fromEntries([...document.querySelectorAll("#benchmarks tbody tr")].map(tr => [tr.querySelector("td.uri").textContent, tr.querySelector("td.warmup").textContent]))`, &warmups)
+	eval(`Object.fromEntries([...document.querySelectorAll(".chart")].map(c => [c.id, c.querySelector(".note").textContent]))`, &notes)
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
@@ -158,6 +165,21 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	if len(uris) != len(view.Benchmarks) {
 		t.Errorf("table has %d rows, want %d", len(uris), len(view.Benchmarks))
+	}
+	// The warm-up column says which call each window measured, and the
+	// chart's note says it in words.
+	wantWarmups := map[string]string{
+		"benches/parse.rs::json::small": "2", "benches/parse.rs::json::large": "0",
+		"benches/parse.rs::json::broken": "–", "cli": "–",
+	}
+	if !maps.Equal(warmups, wantWarmups) {
+		t.Errorf("warm-up cells %q, want %q", warmups, wantWarmups)
+	}
+	for _, b := range view.Benchmarks {
+		want := map[string]string{"2": " · after 2 warm-up calls", "0": " · cold first call"}[b.Warmup]
+		if note := notes[b.ID]; !strings.HasSuffix(note, want) || (want == "" && strings.Contains(note, "warm")) {
+			t.Errorf("chart note of %s is %q, want it to end in %q", b.URI, note, want)
+		}
 	}
 	// Sorting by peak puts the smallest first.
 	if firstAfterSort != "benches/parse.rs::json::broken" {

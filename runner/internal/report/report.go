@@ -73,6 +73,9 @@ type Benchmark struct {
 	Regress  bool     `json:"regress,omitempty"`
 	Series   []Series `json:"series"`
 	WindowNS uint64   `json:"window_ns"`
+	// Warmup is the calls of the body before the measured one, as
+	// results.Group.WarmupText says it; empty when no integration said.
+	Warmup string `json:"warmup,omitempty"`
 }
 
 // Number is a sample of a metric, with its text.
@@ -126,6 +129,9 @@ func header(run *results.Run, cmp *compare.Result) View {
 	for _, a := range env.Allocators {
 		v.Environment = append(v.Environment, fmt.Sprintf("allocator %s (%s)", a.Path, strings.Join(a.Families, ", ")))
 	}
+	for _, l := range env.Launch {
+		v.Environment = append(v.Environment, launchText(l))
+	}
 	for _, t := range run.Targets {
 		if t.Status != results.StatusOK {
 			v.Failures = append(v.Failures, fmt.Sprintf("target %s %s: %s", t.Name, t.Status, t.Reason))
@@ -153,6 +159,7 @@ func row(i int, g results.Group, cmp *compare.Result) Benchmark {
 		Avg:    size(g.AvgSummary()),
 		Leaked: size(g.Summary(threshold.Leaked)),
 		Status: status, Reason: reason,
+		Warmup: g.WarmupText(),
 	}
 	shown := representative(g)
 	b.WindowNS = shown.StopNS - shown.StartNS

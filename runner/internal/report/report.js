@@ -27,6 +27,10 @@
   for (const v of REPORT.verdict || []) banners.appendChild(el("div", { class: "banner bad" }, v));
 
   if (!REPORT.baseline) for (const th of document.querySelectorAll(".baseline")) th.remove();
+  // The warm-up column shows only when an integration said which call it
+  // measured.
+  const warmups = REPORT.benchmarks.some(function (b) { return b.warmup; });
+  if (!warmups) for (const th of document.querySelectorAll(".warmup")) th.remove();
 
   // The table.
   const tbody = document.querySelector("#benchmarks tbody");
@@ -41,6 +45,7 @@
     uri.appendChild(a);
     tr.appendChild(uri);
     for (const k of ["peak", "total", "count", "avg", "leaked"]) tr.appendChild(el("td", { class: "num " + k }, b[k].text));
+    if (warmups) tr.appendChild(el("td", { class: "num warmup", title: "calls of the body before the measured one" }, b.warmup || "–"));
     const st = el("td", {});
     st.appendChild(el("span", { class: "badge " + (b.status === "ok" ? "ok" : "incomplete") }, b.status));
     if (b.leaked.value > 0) { st.appendChild(document.createTextNode(" ")); st.appendChild(el("span", { class: "badge leak" }, "leak")); }
@@ -109,6 +114,8 @@
     box.appendChild(el("h3", {}, b.target + " · " + b.uri));
     let note = "peak " + b.peak.text + " · window " + ms(b.window_ns).toFixed(2) + " ms";
     if (b.leaked.value > 0) note += " · leaked " + b.leaked.text;
+    if (b.warmup === "0") note += " · cold first call";
+    else if (b.warmup) note += " · after " + b.warmup + " warm-up call" + (b.warmup === "1" ? "" : "s");
     box.appendChild(el("p", { class: "note" }, note));
     if (b.status !== "ok") box.appendChild(el("p", { class: "note bad" }, b.status + ": " + (b.reason || "")));
     const target = el("div", {});

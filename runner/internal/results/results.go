@@ -71,6 +71,9 @@ type Environment struct {
 	// Integrations lists every harness integration that connected, once
 	// per name and version.
 	Integrations []IntegrationVersion `json:"integrations"`
+	// Launch lists, per target, what the runner applied when it started
+	// the target's command; absent in files of runners before it.
+	Launch []Launch `json:"launch,omitempty"`
 }
 
 // CPU describes the processor.
@@ -144,6 +147,10 @@ type Benchmark struct {
 	Status     string   `json:"status"`
 	Reason     string   `json:"reason,omitempty"`
 	Markers    []Marker `json:"markers,omitempty"`
+	// Warmup is how many calls of the body the integration ran outside
+	// any window before the one this window measured (0: the cold first
+	// call); nil when the integration did not say.
+	Warmup *uint32 `json:"warmup,omitempty"`
 	// JSHeap is what a JS integration reported of the V8 heap.
 	JSHeap *JSHeap `json:"js_heap,omitempty"`
 	Memory

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -39,8 +40,15 @@ func WriteSummary(w io.Writer, run *Run, opts SummaryOptions) error {
 	// rows calls f with the cells of the header, then of each group's
 	// row, in order. It is called twice: once to measure the columns,
 	// once to print them.
+	// Verbose tables say which call each window measured, when an
+	// integration said.
+	warmup := opts.Exact && anyWarmup(run)
 	rows := func(f func(cells []string)) {
-		f([]string{"TARGET", "BENCHMARK", "PEAK", "TOTAL", "ALLOCS", "AVG SIZE", "LEAKED", "STATUS"})
+		header := []string{"TARGET", "BENCHMARK", "PEAK", "TOTAL", "ALLOCS", "AVG SIZE", "LEAKED", "STATUS"}
+		if warmup {
+			header = slices.Insert(header, 7, "WARMUP")
+		}
+		f(header)
 		cells := make([]string, 8)
 		notes := 0
 		for _, g := range groups {
@@ -56,6 +64,14 @@ func WriteSummary(w io.Writer, run *Run, opts SummaryOptions) error {
 			cells[5] = sizeCell(g.AvgSummary(), opts.Exact)
 			cells[6] = sizeCell(g.Summary(threshold.Leaked), opts.Exact)
 			cells[7] = status
+			if warmup {
+				text := g.WarmupText()
+				if text == "" {
+					text = "-"
+				}
+				f(slices.Insert(slices.Clone(cells), 7, text))
+				continue
+			}
 			f(cells)
 		}
 	}

@@ -47,6 +47,7 @@ func (s *Server) start(m protocol.Start) {
 		reason := fmt.Sprintf("uri of %d bytes exceeds the limit of %d bytes", len(m.URI), protocol.MaxURISize)
 		now := monotime.Now()
 		b := s.newBenchmark(cutURI(m.URI), now)
+		b.Warmup = warmupOf(m)
 		b.StopNS = now
 		b.Incomplete(reason)
 		s.record(b)
@@ -61,6 +62,7 @@ func (s *Server) start(m protocol.Start) {
 	}
 	s.lastStopped = -1
 	b := s.newBenchmark(m.URI, monotime.Now())
+	b.Warmup = warmupOf(m)
 	s.open = &b
 	s.reply(protocol.Ack{})
 }
@@ -75,6 +77,16 @@ func (s *Server) newBenchmark(uri string, startNS uint64) results.Benchmark {
 		// Empty, not absent, for a window that is never measured.
 		Memory: results.Memory{Timeline: []results.TimelinePoint{}, Allocators: []results.Allocator{}},
 	}
+}
+
+// warmupOf is the warm-up a start says ran before its window, or nil when
+// the client did not say.
+func warmupOf(m protocol.Start) *uint32 {
+	if !m.Warmup.Known {
+		return nil
+	}
+	calls := m.Warmup.Calls
+	return &calls
 }
 
 // cutURI shortens a uri over MaxURISize to fit it, marking the cut with an

@@ -1,0 +1,30 @@
+package determinism
+
+// Launch is what the runner applied when it started a target's command:
+// the settings that make its allocations repeat (this package), and
+// the warm-up it asked the integrations for. It is known before the target
+// runs, so a run that dies still records it.
+type Launch struct {
+	Target string `json:"target"`
+	// Deterministic is the target's deterministic setting: when false,
+	// the runner changed nothing, and the settings below are what the
+	// command inherited.
+	Deterministic bool `json:"deterministic"`
+	// ASLR is "off" or "on": address-space randomisation of the command.
+	ASLR Setting `json:"aslr"`
+	// PythonHashSeed is PYTHONHASHSEED, absent when unset.
+	PythonHashSeed *Setting `json:"pythonhashseed,omitempty"`
+	// V8Flags is MEMTALLY_V8_FLAGS, the V8 flags the JS integrations
+	// apply, absent when unset.
+	V8Flags *Setting `json:"v8_flags,omitempty"`
+	// Warmup is MEMTALLY_WARMUP: how many calls of each benchmark's body
+	// the integrations were asked to run before the measured one.
+	Warmup uint32 `json:"warmup"`
+}
+
+// Setting is a value in effect and who set it: "runner", "user" or
+// "system".
+type Setting struct {
+	Value string `json:"value"`
+	SetBy string `json:"set_by"`
+}
