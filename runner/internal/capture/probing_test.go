@@ -235,10 +235,9 @@ func TestWindowsDuringForkStorm(t *testing.T) {
 // and free in a loop (hog), one tree after another with one Tracer, and
 // opens a window at a varying moment after resuming it: before its exec,
 // in the middle of it, while its loader maps libc, or in its loop. Every
-// window counts the loop's calls, with either kind of probes. Probes
-// attached while the process ran through the probed code, or shared links
-// attached again right after the previous tree's were closed, were
-// measured missing the process for good, a few trees in a hundred.
+// window counts the loop's calls, with either kind of probes. Shared
+// links attached again right after the previous tree's were closed were
+// measured missing the process for good in about one tree in ten.
 func TestProbedWhileRunning(t *testing.T) {
 	hog := build(t, "hog", "hog.c")
 	const trees = 40
