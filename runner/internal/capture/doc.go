@@ -85,8 +85,8 @@
 //
 // Before, the same programs hold nothing and record the process in a BPF
 // map of processes changed since they were last scanned; the first Begin
-// scans those (reads their mappings and probes what is new) before it opens
-// the window. A harness that forks workers or starts a runtime before its
+// scans those (stops each with SIGSTOP, reads its mappings, probes what is
+// new, and resumes it) before it opens the window. A harness that forks workers or starts a runtime before its
 // first window runs unprobed and unheld meanwhile. The programs record a
 // change before they read whether to hold, and Begin turns holding on
 // before it reads the map, each with a full barrier, so that every change
@@ -109,11 +109,15 @@
 // every process of the machine that maps it, and the programs drop the
 // calls of untracked processes. A fork then needs no hold: the child maps
 // its parent's binaries. An exec needs one only for an executable not seen
-// yet (a BPF map of handled inodes). The cost moves outside the tree: every
-// process of the machine that calls a probed allocator traps while the
-// tree is probed (from its first window until it exits), and finds
-// breakpoints in that allocator's code, which programs that read or
-// translate their own code, valgrind's tools among them, do not survive.
+// yet (a BPF map of handled inodes), and only once that executable and its
+// loader are in the mappings scanned. The cost moves outside the tree:
+// every process of the machine that calls a probed allocator traps from
+// the first window of the first tree that maps it until the Tracer is
+// closed (the links serve every later tree: attached anew right after
+// being closed, they were measured missing the tree's process for good),
+// and finds breakpoints in that allocator's code, which programs that read
+// or translate their own code, valgrind's tools among them, do not
+// survive.
 //
 // # Windows
 //

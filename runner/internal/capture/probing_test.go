@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"memtally.dev/runner/internal/launch"
 )
 
 // TestProbedAtBegin runs prewindow.c, whose workers fork, dlopen mimalloc
@@ -226,5 +228,119 @@ func TestWindowsDuringForkStorm(t *testing.T) {
 	}
 	if frees == 0 {
 		t.Error("no child was counted in any window")
+	}
+}
+
+// TestProbedWhileRunning follows a tree of one process that calls malloc
+// and free in a loop (hog), one tree after another with one Tracer, and
+// opens a window at a varying moment after resuming it: before its exec,
+// in the middle of it, while its loader maps libc, or in its loop. Every
+// window counts the loop's calls, with either kind of probes. Shared
+// links attached again right after the previous tree's were closed were
+// measured missing the process for good in about one tree in ten.
+func TestProbedWhileRunning(t *testing.T) {
+	hog := build(t, "hog", "hog.c")
+	const trees = 40
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
+			tr := newTracerWith(t, Options{SharedProbes: shared})
+			for i := range trees {
+				cmd := startHeld(t, hog)
+				pid := cmd.Process.Pid
+				if err := tr.Follow(pid); err != nil {
+					t.Fatal(err)
+				}
+				if err := unix.Kill(pid, unix.SIGCONT); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(time.Duration(i%20) * 50 * time.Microsecond)
+				if err := tr.Begin(); err != nil {
+					t.Fatal(err)
+				}
+				// Held at its exec and its loader's hooks meanwhile, hog
+				// reaches its loop a moment later: windows of 20 ms until
+				// one counts, for a few seconds.
+				var m Metrics
+				for deadline := time.Now().Add(5 * time.Second); ; {
+					time.Sleep(20 * time.Millisecond)
+					var err error
+					if m, err = tr.End(); err != nil {
+						t.Fatal(err)
+					}
+					if m.DroppedEvents != 0 {
+						t.Fatalf("tree %d: %d events dropped", i, m.DroppedEvents)
+					}
+					if m.AllocCount > 0 && m.FreeCount > 0 || time.Now().After(deadline) {
+						break
+					}
+					if err := tr.Begin(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if m.AllocCount == 0 || m.FreeCount == 0 {
+					t.Errorf("tree %d: %d allocations and %d frees in the window 5 s after hog started", i, m.AllocCount, m.FreeCount)
+				}
+				cmd.Process.Kill()
+				cmd.Wait()
+				select {
+				case <-tr.TreeExited():
+				case <-time.After(10 * time.Second):
+					t.Fatal("the tree was not found gone 10 s after its process was killed")
+				}
+			}
+		})
+	}
+}
+
+// TestProbedInLoop opens the first window of a tree whose process already
+// runs its malloc and free loop, unprobed: Begin probes it while it runs
+// the probed code. A window of 50 ms then counts its calls, every time,
+// with either kind of probes.
+func TestProbedInLoop(t *testing.T) {
+	hog := build(t, "hogready", "hogready.c")
+	const trees = 60
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
+			tr := newTracerWith(t, Options{SharedProbes: shared})
+			for i := range trees {
+				cmd := launch.HeldCommand(hog)
+				out, err := cmd.StdoutPipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				waitStopped(t, cmd.Process.Pid)
+				if err := tr.Follow(cmd.Process.Pid); err != nil {
+					t.Fatal(err)
+				}
+				if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := out.Read(make([]byte, 1)); err != nil {
+					t.Fatalf("hogready: %v", err)
+				}
+				if err := tr.Begin(); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(50 * time.Millisecond)
+				m, err := tr.End()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.AllocCount == 0 || m.FreeCount == 0 || m.DroppedEvents != 0 {
+					t.Errorf("tree %d: %d allocations, %d frees, %d events dropped in 50 ms of the loop",
+						i, m.AllocCount, m.FreeCount, m.DroppedEvents)
+				}
+				cmd.Process.Kill()
+				cmd.Wait()
+				select {
+				case <-tr.TreeExited():
+				case <-time.After(10 * time.Second):
+					t.Fatal("the tree was not found gone 10 s after its process was killed")
+				}
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -27,6 +28,7 @@ type process struct {
 	// control reader does when it exits.
 	mu       sync.Mutex
 	attached map[string]bool // by "dev inode", binaries already handled
+	loaders  map[string]bool // by "dev inode", loaders whose hook is probed
 	links    []link.Link     // its own probes, unless they are shared
 	dead     bool
 }
@@ -59,7 +61,7 @@ func (t *Tracer) process(tgid uint32) *process {
 	defer t.mu.Unlock()
 	p, ok := t.procs[tgid]
 	if !ok {
-		p = &process{tgid: tgid, attached: map[string]bool{}}
+		p = &process{tgid: tgid, attached: map[string]bool{}, loaders: map[string]bool{}}
 		t.procs[tgid] = p
 	}
 	return p
@@ -88,26 +90,25 @@ func (t *Tracer) control(c memtallyCtlEvent) {
 }
 
 // exited forgets a thread group that is gone. The last one's exit ends the
-// tree, and detaches the shared probes in the background.
+// tree: holding stops and the shared probes are taken (treeGone), and only
+// then is TreeExited closed, so that a tree followed once it is closed
+// starts from nothing of this one's.
 func (t *Tracer) exited(tgid uint32) {
 	t.mu.Lock()
 	p, ok := t.procs[tgid]
 	delete(t.procs, tgid)
-	done := len(t.procs) == 0 && t.followed && t.treeEmpty()
+	done := len(t.procs) == 0 && t.followed && !t.ending && t.treeEmpty()
 	if done {
-		select {
-		case <-t.treeDone:
-			done = false
-		default:
-			close(t.treeDone)
-		}
+		t.ending = true
 	}
+	tree, treeDone := t.tree, t.treeDone
 	t.mu.Unlock()
 	if ok {
 		t.detachLater(p.takeLinks())
 	}
 	if done {
-		t.treeGone()
+		t.treeGone(tree)
+		close(treeDone)
 	}
 }
 
@@ -136,6 +137,13 @@ func (t *Tracer) detachLater(ls []link.Link) {
 type mapping struct {
 	key  string // "dev inode"
 	path string
+	file fileID
+}
+
+// fileID is a file as the kernel names it: the dev_t of its file system,
+// in the kernel's encoding, and its inode.
+type fileID struct {
+	dev, ino uint64
 }
 
 // executableMappings lists the distinct file-backed executable mappings of
@@ -159,6 +167,14 @@ func executableMappings(tgid uint32) ([]mapping, error) {
 		if seen[key] {
 			continue
 		}
+		var major, minor uint64
+		if _, err := fmt.Sscanf(fields[3], "%x:%x", &major, &minor); err != nil {
+			return nil, fmt.Errorf("read mappings of %d: device %q: %w", tgid, fields[3], err)
+		}
+		ino, err := strconv.ParseUint(fields[4], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("read mappings of %d: inode: %w", tgid, err)
+		}
 		seen[key] = true
 		path := strings.Join(fields[5:], " ")
 		if strings.HasSuffix(path, " (deleted)") {
@@ -170,7 +186,7 @@ func executableMappings(tgid uint32) ([]mapping, error) {
 			// namespace.
 			path = fmt.Sprintf("/proc/%d/root%s", tgid, path)
 		}
-		out = append(out, mapping{key: key, path: path})
+		out = append(out, mapping{key: key, path: path, file: fileID{dev: major<<20 | minor, ino: ino}})
 	}
 	return out, sc.Err()
 }
@@ -182,6 +198,11 @@ func executableMappings(tgid uint32) ([]mapping, error) {
 func (t *Tracer) attachAll(p *process) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return t.attachLocked(p)
+}
+
+// attachLocked is attachAll with p.mu held.
+func (t *Tracer) attachLocked(p *process) error {
 	if p.dead {
 		return nil
 	}
@@ -201,6 +222,7 @@ func (t *Tracer) attachAll(p *process) error {
 		switch {
 		case r.hasLoader:
 			err = t.attachBinary(p, m.key, func(pid uint32) ([]link.Link, error) { return t.attachLoader(m.path, r.loader, pid) })
+			p.loaders[m.key] = err == nil
 		case r.err != nil:
 			// A dynamic program's allocator lives in a library; only a
 			// static executable is expected to carry its own.
@@ -218,7 +240,7 @@ func (t *Tracer) attachAll(p *process) error {
 		}
 	}
 	if t.opts.SharedProbes {
-		t.markHandled(p.tgid)
+		t.markHandled(p, maps)
 	}
 	return nil
 }

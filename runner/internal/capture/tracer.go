@@ -31,10 +31,10 @@ type Options struct {
 	// instead of attaching them for each process of the tree. A fork then
 	// costs the tree nothing, however many processes are alive, but every
 	// process outside the tree that maps a probed binary pays the traps
-	// of its allocator calls while the tree is probed, and finds
-	// breakpoints in that binary's code: a program that reads or
-	// translates its own code, valgrind's tools among them, dies of
-	// SIGTRAP. See BENCHMARKS.md for both costs.
+	// of its allocator calls from the first window of the first tree that
+	// maps it until Close, and finds breakpoints in that binary's code: a
+	// program that reads or translates its own code, valgrind's tools
+	// among them, dies of SIGTRAP. See BENCHMARKS.md for both costs.
 	SharedProbes bool
 }
 
@@ -89,6 +89,11 @@ type Tracer struct {
 	procs    map[uint32]*process
 	followed bool
 	treeDone chan struct{}
+	// tree numbers the trees followed one after another, so that the
+	// end of one (treeGone) never undoes what the next has set up, and
+	// ending is set once its end is being handled.
+	tree     uint64
+	ending   bool
 	plans    map[string]planResult // by "dev inode"
 	probed   []Allocator
 	seenBin  map[string]bool
@@ -211,6 +216,8 @@ func (t *Tracer) Follow(pid int) error {
 		// A new tree: the previous one, if any, is gone, and what was
 		// probed for it says nothing about this one.
 		t.treeDone = make(chan struct{})
+		t.tree++
+		t.ending = false
 		t.probed = nil
 		t.seenBin = map[string]bool{}
 		t.unprobed = nil
@@ -411,7 +418,11 @@ func (t *Tracer) Close() error {
 		_ = unix.Kill(int(tgid), unix.SIGCONT)
 		t.detachLater(p.takeLinks())
 	}
-	t.treeGone()
+	t.mu.Lock()
+	tree := t.tree
+	t.mu.Unlock()
+	t.treeGone(tree)
+	t.detachLater(t.shared.take())
 	t.detach.Wait()
 	t.closeObjects()
 	return nil
