@@ -88,8 +88,9 @@ Flags of runner and runner run:
                       rather than once per process of the command: a
                       command that forks many processes runs much faster,
                       but every other process of the machine that uses a
-                      probed allocator pays its traps meanwhile, and
-                      valgrind's tools die there (see BENCHMARKS.md)
+                      probed allocator pays its traps from the first
+                      window until the runner exits, and valgrind's
+                      tools die there (see BENCHMARKS.md)
 
 Flags of runner compare:
   --config FILE       read [thresholds] from this codspeed.toml
