@@ -30,3 +30,23 @@ func TestOverlaps(t *testing.T) {
 		t.Error("Spread")
 	}
 }
+
+func TestSpreadPercent(t *testing.T) {
+	for _, tc := range []struct {
+		in     []float64
+		want   float64
+		wantOK bool
+	}{
+		{[]float64{1000}, 0, true},
+		{[]float64{1000, 1000, 1000}, 0, true},
+		{[]float64{990, 1000, 1010}, 2, true},
+		{[]float64{100, 200}, 100.0 * 100 / 150, true},
+		{[]float64{0, 0}, 0, true},
+		{[]float64{0, 0, 64}, 0, false},
+	} {
+		got, ok := Of(tc.in).SpreadPercent()
+		if got != tc.want || ok != tc.wantOK {
+			t.Errorf("SpreadPercent(%v) = %g, %v; want %g, %v", tc.in, got, ok, tc.want, tc.wantOK)
+		}
+	}
+}
