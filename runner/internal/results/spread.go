@@ -83,7 +83,7 @@ func (g Group) NoiseText() string {
 	}
 	m, s, p, ok := g.Widest()
 	if ok {
-		return fmt.Sprintf("noisy (%s %.1f%%)", m, p)
+		return fmt.Sprintf("noisy (%s %s)", m, stats.FormatPercent(p))
 	}
 	if m.IsBytes() {
 		return fmt.Sprintf("noisy (%s %s)", m, bytesize.FormatRange(s.Min, s.Max))

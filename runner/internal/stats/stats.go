@@ -1,6 +1,9 @@
 package stats
 
-import "sort"
+import (
+	"sort"
+	"strconv"
+)
 
 // Summary is a sample of one metric over N runs.
 type Summary struct {
@@ -44,9 +47,15 @@ func (s Summary) SpreadPercent() (p float64, ok bool) {
 	return 100 * (s.Max - s.Min) / s.Median, true
 }
 
-// Overlaps reports whether the ranges of s and o share a value: then a
-// difference of their medians may be noise, as neither sample lies wholly
-// above the other.
-func (s Summary) Overlaps(o Summary) bool {
-	return s.Min <= o.Max && o.Min <= s.Max
+// FormatPercent renders a spread for a report: one decimal, or two for a
+// spread under 1%, so that a small but real spread does not print as
+// 0.0%.
+func FormatPercent(p float64) string {
+	switch {
+	case p == 0 || p >= 1:
+		return strconv.FormatFloat(p, 'f', 1, 64) + "%"
+	case p >= 0.01:
+		return strconv.FormatFloat(p, 'f', 2, 64) + "%"
+	}
+	return "<0.01%"
 }
