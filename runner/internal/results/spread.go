@@ -43,6 +43,9 @@ type MetricSpread struct {
 // comparison judges. A group of one window is not known to be noisy:
 // without repeats a benchmark counts as deterministic.
 func (g Group) Noisy() bool {
+	if len(g.Runs) < 2 {
+		return false
+	}
 	for _, m := range threshold.Metrics {
 		if g.Summary(m).Spread() {
 			return true
