@@ -327,3 +327,23 @@ func TestTextGolden(t *testing.T) {
 	}
 	golden.Check(t, "compare-noise", buf.Bytes())
 }
+
+// TestNoisyHostile checks that the line naming a noisy benchmark shows
+// its name escaped: a URI from a results file cannot redraw the terminal
+// or forge a line of the verdict.
+func TestNoisyHostile(t *testing.T) {
+	uri := "a\rok: 1 benchmark\n\x1b[2J"
+	run := resultstest.Run(
+		bench{Target: "t", URI: uri, Peak: 100, Total: 100, Count: 1, Repetition: 1},
+		bench{Target: "t", URI: uri, Peak: 120, Total: 100, Count: 1, Repetition: 2},
+	)
+	run.Repeat = 2
+	var buf bytes.Buffer
+	if err := compare.Runs(run, run, threshold.Defaults()).WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	want := `noisy: a\rok: 1 benchmark\n\x1b[2J (target t): base noisy (peak 18.2%) over 2 runs, head noisy (peak 18.2%) over 2 runs` + "\n"
+	if !strings.Contains(buf.String(), want) || strings.ContainsAny(buf.String(), "\r\x1b") {
+		t.Errorf("output:\n%q\nwant a line %q", buf.String(), want)
+	}
+}
