@@ -233,6 +233,8 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 // and no journal left beside it. -memory adds each window's numbers.
 // -journal allows a journal, and says so: nobody was left to fold it.
 //
+// A repeated run adds a line per benchmark of its spread.
+//
 // usage: showresults [-memory] [-journal] PATH...
 func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 	memory := len(args) > 0 && args[0] == "-memory"
@@ -335,6 +337,14 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 				fmt.Fprintf(ts.Stdout(), "  allocs=%d total=%d avg=%g frees=%d peak=%d leaked=%d/%d untracked_frees=%d dropped=%d\n",
 					b.AllocCount, b.TotalBytes, b.AvgAllocBytes, b.FreeCount, b.PeakBytes, b.LeakedCount, b.LeakedBytes, b.UntrackedFrees, b.DroppedEvents)
 			}
+		}
+		// The spread of a repeated run, as the width (max − min) of
+		// each metric's range.
+		for _, sp := range run.Spread {
+			m := sp.Metrics
+			fmt.Fprintf(ts.Stdout(), "spread %s target=%s runs=%d noisy=%v widths: peak=%g total=%g count=%g leaked=%g\n",
+				sp.URI, sp.Target, sp.Runs, sp.Noisy, m.PeakBytes.Max-m.PeakBytes.Min, m.TotalBytes.Max-m.TotalBytes.Min,
+				m.AllocCount.Max-m.AllocCount.Min, m.LeakedBytes.Max-m.LeakedBytes.Min)
 		}
 	}
 }

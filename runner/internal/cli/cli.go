@@ -61,8 +61,10 @@ Flags of runner and runner run:
                       options.kill-after); a second signal kills at once
   --baseline FILE     compare with this results file, and fail on regressions
   --threshold M=T     a threshold for metric M (peak, total, count, leaked):
-                      "5%", an amount such as 0 or 4KiB, or off; repeatable;
-                      overrides [thresholds] of codspeed.toml
+                      "5%", an amount such as 0 or 4KiB, auto, or off;
+                      repeatable; overrides [thresholds] of codspeed.toml;
+                      default auto (exact for a deterministic benchmark, 5%
+                      beyond the spread of a noisy one), leaked 0
   --repeat N          run every target N times; report medians and ranges
   --markdown FILE     write a Markdown summary (also appended to
                       $GITHUB_STEP_SUMMARY when that is set)

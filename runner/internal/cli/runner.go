@@ -228,6 +228,7 @@ func (r *runner) run(targets []target) error {
 	run.FinishedAt = time.Now().UTC()
 	run.Complete = r.interrupted == 0
 	run.Reason = r.stopReason
+	run.RecordSpread()
 	if err := write(); err != nil {
 		return err
 	}

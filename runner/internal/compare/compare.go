@@ -21,10 +21,11 @@ const (
 	Better
 	// Within: the head uses more, within the threshold.
 	Within
-	// Noise: the head's median is over the threshold, but the runs of the
-	// two sides overlap, so the difference may be chance.
+	// Noise: the head's median is over the threshold from the base's
+	// median, but within the base's min–max range widened by the
+	// threshold: the base's own repeats spread that far.
 	Noise
-	// Regression: over the threshold, and not explained by noise.
+	// Regression: over the threshold, and beyond the base's spread.
 	Regression
 )
 
@@ -44,11 +45,16 @@ func (v Verdict) String() string {
 
 // Diff is one metric of one benchmark on both sides.
 type Diff struct {
-	Metric    threshold.Metric
-	Base      stats.Summary
-	Head      stats.Summary
+	Metric threshold.Metric
+	Base   stats.Summary
+	Head   stats.Summary
+	// Threshold is the metric's threshold as set, which may be Auto;
+	// Applied is what it demands of this benchmark (Threshold.Resolve).
 	Threshold threshold.Threshold
-	Verdict   Verdict
+	Applied   threshold.Threshold
+	// Noisy says that the benchmark's runs differed on either side.
+	Noisy   bool
+	Verdict Verdict
 }
 
 // Delta is the change of the median.
@@ -69,7 +75,13 @@ type Row struct {
 	// Incomplete says why the row's numbers were not judged: a window of
 	// either side is incomplete, so its numbers undercount.
 	Incomplete string
-	Diffs      []Diff
+	// Noisy says that the benchmark's runs differed on either side, and
+	// BaseNoise and HeadNoise label each side as results.Group.NoiseText
+	// does ("" for a side that ran once).
+	Noisy                bool
+	BaseNoise, HeadNoise string
+	BaseRuns, HeadRuns   int
+	Diffs                []Diff
 }
 
 // Rename pairs a benchmark that disappeared with a new one of the same
@@ -202,15 +214,26 @@ func duplicatedURIs(sides ...[]results.Group) map[string]bool {
 	return dup
 }
 
+// row judges one benchmark. A benchmark is deterministic unless the
+// repeats of either side differed: a side that ran once shows no noise.
+// Each metric's threshold is resolved for it (Auto is exact when it is
+// deterministic), and a change past the threshold is a regression only
+// when the head's median is also past the base's max widened by the same
+// threshold; inside that band it is noise.
 func row(base, head results.Group, th threshold.Set) Row {
-	r := Row{Target: head.Target, URI: head.URI}
+	r := Row{
+		Target: head.Target, URI: head.URI,
+		Noisy:     base.Noisy() || head.Noisy(),
+		BaseNoise: base.NoiseText(), HeadNoise: head.NoiseText(),
+		BaseRuns: len(base.Runs), HeadRuns: len(head.Runs),
+	}
 	if status, reason := head.Status(); status != results.StatusOK {
 		r.Incomplete = "head " + status + ": " + reason
 	} else if status, reason := base.Status(); status != results.StatusOK {
 		r.Incomplete = "base " + status + ": " + reason
 	}
 	for _, m := range threshold.Metrics {
-		d := Diff{Metric: m, Base: base.Summary(m), Head: head.Summary(m), Threshold: th[m]}
+		d := Diff{Metric: m, Base: base.Summary(m), Head: head.Summary(m), Threshold: th[m], Applied: th[m].Resolve(r.Noisy), Noisy: r.Noisy}
 		d.Verdict = judge(d)
 		if r.Incomplete != "" && d.Verdict >= Noise {
 			// Numbers that undercount cannot convict; the row says why.
@@ -227,9 +250,9 @@ func judge(d Diff) Verdict {
 		return Same
 	case d.Head.Median < d.Base.Median:
 		return Better
-	case !d.Threshold.Exceeded(d.Base.Median, d.Head.Median):
+	case !d.Applied.Exceeded(d.Base.Median, d.Head.Median):
 		return Within
-	case d.Base.N > 1 && d.Head.N > 1 && d.Base.Overlaps(d.Head):
+	case !d.Applied.Exceeded(d.Base.Max, d.Head.Median):
 		return Noise
 	}
 	return Regression

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"memtally.dev/runner/internal/bytesize"
+	"memtally.dev/runner/internal/stats"
 	"memtally.dev/runner/internal/threshold"
 	"memtally.dev/runner/internal/untrusted"
 )
@@ -31,7 +32,7 @@ func (r *Result) WriteText(w io.Writer) error {
 	p := &printer{w: w}
 	repeated := r.Base.Repeat > 1 || r.Head.Repeat > 1
 	if repeated {
-		p.printf("medians of %d base and %d head runs; a change over its threshold is noise when the runs' min–max ranges overlap\n",
+		p.printf("medians of %d base and %d head runs; a change over its threshold is a regression only beyond the base's min–max range widened by the threshold, else noise\n",
 			max(r.Base.Repeat, 1), max(r.Head.Repeat, 1))
 	}
 	tw := tabwriter.NewWriter(p, 0, 0, 2, ' ', 0)
@@ -52,13 +53,21 @@ func (r *Result) WriteText(w io.Writer) error {
 				change = Marker(d) + " " + FormatDelta(d)
 			}
 			verdict := d.Verdict.String()
+			if d.Verdict == Noise {
+				verdict += " (" + BaseSpread(d) + ")"
+			}
 			if row.Incomplete != "" {
 				verdict = "not judged (incomplete)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", untrusted.Terminal(row.Target), untrusted.Terminal(row.URI), d.Metric, base, head, change, d.Threshold, verdict)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", untrusted.Terminal(row.Target), untrusted.Terminal(row.URI), d.Metric, base, head, change, ThresholdText(d), verdict)
 		}
 	}
 	tw.Flush()
+	for _, row := range r.Rows {
+		if row.Noisy {
+			p.line("noisy: %s (target %s): %s", row.URI, row.Target, NoiseText(row))
+		}
+	}
 	for _, row := range r.NotJudged() {
 		p.line("not judged: %s (target %s): %s", row.URI, row.Target, row.Incomplete)
 	}
@@ -102,7 +111,9 @@ func (r *Result) WriteText(w io.Writer) error {
 	return nil
 }
 
-// Explain says in one sentence why a metric is a regression.
+// Explain says in one sentence why a metric is a regression: over the
+// threshold, and beyond the base's spread when the base's runs differed,
+// or, for a deterministic benchmark under auto, any growth at all.
 func Explain(rd RowDiff) string {
 	d := rd.Diff
 	what := map[threshold.Metric]string{
@@ -113,10 +124,59 @@ func Explain(rd RowDiff) string {
 	if d.Base.N > 1 || d.Head.N > 1 {
 		median = "median "
 	}
-	return fmt.Sprintf("%s (target %s): %s%s grew from %s to %s, %s, over the %s",
+	why := "over the " + d.Applied.Describe(d.Metric)
+	switch {
+	case d.Threshold.Kind == threshold.Auto && !d.Noisy && d.Base.N < 2 && d.Head.N < 2:
+		why = "over the auto threshold, exact for a benchmark that no repeats showed noisy"
+	case d.Threshold.Kind == threshold.Auto && !d.Noisy:
+		why = "over the auto threshold, exact for a deterministic benchmark (its repeats agree)"
+	case d.Base.Spread():
+		why = fmt.Sprintf("beyond the base's range %s (%s) and over the %s", rangeText(d.Metric, d.Base.Min, d.Base.Max), BaseSpread(d), d.Applied.Describe(d.Metric))
+	}
+	return fmt.Sprintf("%s (target %s): %s%s grew from %s to %s, %s, %s",
 		rd.Row.URI, rd.Row.Target, median, what,
 		FormatValue(d.Metric, d.Base.Median), FormatValue(d.Metric, d.Head.Median),
-		FormatDelta(d), d.Threshold.Describe(d.Metric))
+		FormatDelta(d), why)
+}
+
+// ThresholdText renders the threshold a metric was judged by: as set,
+// and for auto what it demanded of this benchmark, "exact (auto)" or
+// "5% (auto)".
+func ThresholdText(d Diff) string {
+	if d.Threshold.Kind != threshold.Auto {
+		return d.Threshold.String()
+	}
+	if d.Applied.Kind == threshold.Absolute && d.Applied.Amount == 0 {
+		return "exact (auto)"
+	}
+	return d.Applied.String() + " (auto)"
+}
+
+// BaseSpread renders the spread of the base's runs of a metric: "base
+// spread 2.5%", or its range when its median is 0.
+func BaseSpread(d Diff) string {
+	if p, ok := d.Base.SpreadPercent(); ok {
+		return "base spread " + stats.FormatPercent(p)
+	}
+	return "base range " + rangeText(d.Metric, d.Base.Min, d.Base.Max)
+}
+
+// NoiseText says which side of a noisy row showed noise, and how much:
+// "base noisy (peak 2.5%) over 3 runs, head deterministic over 3 runs".
+func NoiseText(row Row) string {
+	var parts []string
+	for _, side := range []struct {
+		name, label string
+		runs        int
+	}{{"base", row.BaseNoise, row.BaseRuns}, {"head", row.HeadNoise, row.HeadRuns}} {
+		switch {
+		case side.label != "":
+			parts = append(parts, fmt.Sprintf("%s %s over %d runs", side.name, side.label, side.runs))
+		default:
+			parts = append(parts, side.name+" ran once")
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func rangeText(m threshold.Metric, lo, hi float64) string {

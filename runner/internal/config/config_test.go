@@ -206,6 +206,11 @@ leaked = 0
 		t.Errorf("Thresholds = %+v, want %+v", cfg.Thresholds, want)
 	}
 
+	cfg, err = Parse("codspeed.toml", "/proj", "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n[thresholds]\ncount = \"auto\"\n")
+	if err != nil || cfg.Thresholds[threshold.Count] != (threshold.Threshold{Kind: threshold.Auto}) {
+		t.Errorf("count = \"auto\": %+v, %v", cfg.Thresholds, err)
+	}
+
 	cfg, err = Parse("codspeed.toml", "/proj", "[[benchmarks]]\nname = \"a\"\ncommand = \"b\"\n")
 	if err != nil || len(cfg.Thresholds) != 0 {
 		t.Errorf("without [thresholds]: %+v, %v", cfg.Thresholds, err)

@@ -26,7 +26,8 @@
 //	[thresholds]                         # optional; what runner compare fails on
 //	peak = "5%"                          # a percentage of the baseline,
 //	leaked = "0"                         # an amount ("4096", "4KiB"),
-//	count = "off"                        # or off; total is the fourth metric
+//	count = "off"                        # or off;
+//	total = "auto"                       # or auto, the default: exact when deterministic
 //
 // command and exec take a string, run with /bin/sh -c, or an array of
 // strings, run directly. A target's env may not set MEMTALLY_WARMUP, which

@@ -149,7 +149,7 @@ func (v *validator) options(cfg *Config, opts map[string]any) {
 }
 
 // thresholds reads [thresholds]: each metric takes a string ("5%", "4KiB",
-// "off") or, for an absolute amount, an integer.
+// "auto", "off") or, for an absolute amount, an integer.
 func (v *validator) thresholds(cfg *Config, table map[string]any) {
 	known := make([]string, len(threshold.Metrics))
 	for i, m := range threshold.Metrics {

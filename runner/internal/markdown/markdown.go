@@ -19,8 +19,9 @@ import (
 func Write(w io.Writer, run *results.Run, cmp *compare.Result) error {
 	p := &printer{w: w}
 	p.printf("## memtally: memory per benchmark\n\n")
-	if run.Repeat > 1 {
-		p.printf("Each number is the median of %d runs, with the min–max range where the runs differ.\n\n", run.Repeat)
+	repeated := run.Repeat > 1
+	if repeated {
+		p.printf("Each number is the median of %d runs, with the min–max range where the runs differ; Noise says whether a benchmark's runs agreed (deterministic) or not (noisy, with its widest spread, max−min over the median).\n\n", run.Repeat)
 	}
 	if !run.Complete {
 		p.printf("> [!WARNING]\n> The run did not complete; these are the results so far.\n\n")
@@ -30,11 +31,19 @@ func Write(w io.Writer, run *results.Run, cmp *compare.Result) error {
 	for i := 0; i < len(groups); {
 		target := groups[i].Target
 		p.printf("### Target %s\n\n", code(target))
-		p.printf("| Benchmark | Peak | Total | Allocations | Avg size | Leaked | Status |")
+		p.printf("| Benchmark | Peak | Total | Allocations | Avg size | Leaked |")
+		if repeated {
+			p.printf(" Noise |")
+		}
+		p.printf(" Status |")
 		if cmp != nil {
 			p.printf(" vs baseline |")
 		}
-		p.printf("\n|---|---:|---:|---:|---:|---:|---|")
+		p.printf("\n|---|---:|---:|---:|---:|---:|")
+		if repeated {
+			p.printf("---|")
+		}
+		p.printf("---|")
 		if cmp != nil {
 			p.printf("---|")
 		}
@@ -46,11 +55,15 @@ func Write(w io.Writer, run *results.Run, cmp *compare.Result) error {
 				notes = append(notes, fmt.Sprintf("%s %s: %s", status, code(g.URI), untrusted.Markdown(reason)))
 				status = fmt.Sprintf("⚠️ %s [%d]", status, len(notes))
 			}
-			p.printf("| %s | %s | %s | %s | %s | %s | %s |",
+			p.printf("| %s | %s | %s | %s | %s | %s |",
 				code(g.URI),
 				size(g.Summary(threshold.Peak)), size(g.Summary(threshold.Total)),
 				count(g.Summary(threshold.Count)), size(g.AvgSummary()),
-				size(g.Summary(threshold.Leaked)), status)
+				size(g.Summary(threshold.Leaked)))
+			if repeated {
+				p.printf(" %s |", g.NoiseText())
+			}
+			p.printf(" %s |", status)
 			if cmp != nil {
 				p.printf(" %s |", changes(cmp, g))
 			}
@@ -103,7 +116,7 @@ func changes(cmp *compare.Result, g results.Group) string {
 		case compare.Regression:
 			part = "**" + part + "** ❌"
 		case compare.Noise:
-			part += " (~ noise)"
+			part += " (~ noise, " + compare.BaseSpread(d) + ")"
 		}
 		parts = append(parts, part)
 	}
@@ -127,9 +140,16 @@ func verdict(p *printer, cmp *compare.Result) {
 	for _, e := range cmp.Environment {
 		p.printf("- note: the environments differ: %s\n", untrusted.Markdown(e))
 	}
+	noisy := 0
+	for _, row := range cmp.Rows {
+		if row.Noisy {
+			noisy++
+			p.printf("- noisy: %s (target %s): %s\n", code(row.URI), code(row.Target), compare.NoiseText(row))
+		}
+	}
 	// A list just printed needs a blank line before the paragraph.
 	gap := ""
-	if len(cmp.Removed)+len(cmp.Environment) > 0 {
+	if len(cmp.Removed)+len(cmp.Environment)+noisy > 0 {
 		gap = "\n"
 	}
 	regressions := cmp.Regressions()

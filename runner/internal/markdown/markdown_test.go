@@ -38,6 +38,20 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.Check(t, "repeat", buf.Bytes())
+
+	// A noisy baseline: a change within its spread is noise, with the
+	// spread; the run's own repeats show in the Noise column.
+	head = resultstest.Repeated()
+	for i := range head.Benchmarks {
+		if head.Benchmarks[i].URI == "pool::spawn" {
+			head.Benchmarks[i].PeakBytes = 4400
+		}
+	}
+	buf.Reset()
+	if err := markdown.Write(&buf, head, compare.Runs(resultstest.Repeated(), head, threshold.Defaults())); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "noise", buf.Bytes())
 }
 
 // TestHostile checks that names, URIs and reasons from the benchmarks

@@ -42,33 +42,39 @@ var page = template.Must(template.New("report").Parse(pageTemplate))
 
 // View is what the page shows. The page's script reads it as JSON.
 type View struct {
-	Title       string      `json:"title"`
-	StartedAt   string      `json:"started_at"`
-	Complete    bool        `json:"complete"`
-	Repeat      int         `json:"repeat"`
-	Runner      string      `json:"runner"`
-	Environment []string    `json:"environment"`
-	Baseline    bool        `json:"baseline"`
-	Verdict     []string    `json:"verdict"`
-	Benchmarks  []Benchmark `json:"benchmarks"`
-	Failures    []string    `json:"failures"`
+	Title       string   `json:"title"`
+	StartedAt   string   `json:"started_at"`
+	Complete    bool     `json:"complete"`
+	Repeat      int      `json:"repeat"`
+	Runner      string   `json:"runner"`
+	Environment []string `json:"environment"`
+	Baseline    bool     `json:"baseline"`
+	Verdict     []string `json:"verdict"`
+	// Notes name the benchmarks whose gate allows noise, and why.
+	Notes      []string    `json:"notes,omitempty"`
+	Benchmarks []Benchmark `json:"benchmarks"`
+	Failures   []string    `json:"failures"`
 }
 
 // Benchmark is one row of the table and its chart. Under --repeat the
 // numbers are medians, and the chart shows the run whose peak is the
 // median's.
 type Benchmark struct {
-	ID       string   `json:"id"`
-	Target   string   `json:"target"`
-	URI      string   `json:"uri"`
-	Runs     int      `json:"runs"`
-	Peak     Number   `json:"peak"`
-	Total    Number   `json:"total"`
-	Count    Number   `json:"count"`
-	Avg      Number   `json:"avg"`
-	Leaked   Number   `json:"leaked"`
-	Status   string   `json:"status"`
-	Reason   string   `json:"reason,omitempty"`
+	ID     string `json:"id"`
+	Target string `json:"target"`
+	URI    string `json:"uri"`
+	Runs   int    `json:"runs"`
+	Peak   Number `json:"peak"`
+	Total  Number `json:"total"`
+	Count  Number `json:"count"`
+	Avg    Number `json:"avg"`
+	Leaked Number `json:"leaked"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// Noise labels a benchmark that ran several times: "deterministic",
+	// or "noisy" with its widest spread (results.Group.NoiseText).
+	Noise    string   `json:"noise,omitempty"`
+	Noisy    bool     `json:"noisy,omitempty"`
 	Change   string   `json:"change,omitempty"`
 	Regress  bool     `json:"regress,omitempty"`
 	Series   []Series `json:"series"`
@@ -144,6 +150,11 @@ func header(run *results.Run, cmp *compare.Result) View {
 		for _, r := range cmp.Removed {
 			v.Verdict = append(v.Verdict, fmt.Sprintf("removed since the baseline: %s (target %s)", r.URI, r.Target))
 		}
+		for _, row := range cmp.Rows {
+			if row.Noisy {
+				v.Notes = append(v.Notes, fmt.Sprintf("noisy: %s (target %s): %s", row.URI, row.Target, compare.NoiseText(row)))
+			}
+		}
 	}
 	return v
 }
@@ -160,6 +171,7 @@ func row(i int, g results.Group, cmp *compare.Result) Benchmark {
 		Leaked: size(g.Summary(threshold.Leaked)),
 		Status: status, Reason: reason,
 		Warmup: g.WarmupText(),
+		Noise:  g.NoiseText(), Noisy: g.Noisy(),
 	}
 	shown := representative(g)
 	b.WindowNS = shown.StopNS - shown.StartNS
@@ -255,9 +267,15 @@ func change(cmp *compare.Result, g results.Group) (string, bool) {
 			continue
 		}
 		part := fmt.Sprintf("%s %s %s", d.Metric, compare.Marker(d), compare.FormatDelta(d))
-		if d.Verdict == compare.Regression {
+		switch d.Verdict {
+		case compare.Regression:
 			part += " (over " + d.Threshold.String() + ")"
+			if d.Threshold.Kind == threshold.Auto {
+				part = fmt.Sprintf("%s %s %s (over its threshold, %s)", d.Metric, compare.Marker(d), compare.FormatDelta(d), compare.ThresholdText(d))
+			}
 			regress = true
+		case compare.Noise:
+			part += " (~ noise, " + compare.BaseSpread(d) + ")"
 		}
 		parts = append(parts, part)
 	}

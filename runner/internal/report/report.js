@@ -25,12 +25,14 @@
   if (!REPORT.complete) banners.appendChild(el("div", { class: "banner warn" }, "The run did not complete: these are the results so far."));
   for (const f of REPORT.failures) banners.appendChild(el("div", { class: "banner bad" }, f));
   for (const v of REPORT.verdict || []) banners.appendChild(el("div", { class: "banner bad" }, v));
+  for (const n of REPORT.notes || []) banners.appendChild(el("div", { class: "banner warn" }, n));
 
   if (!REPORT.baseline) for (const th of document.querySelectorAll(".baseline")) th.remove();
   // The warm-up column shows only when an integration said which call it
   // measured.
   const warmups = REPORT.benchmarks.some(function (b) { return b.warmup; });
   if (!warmups) for (const th of document.querySelectorAll(".warmup")) th.remove();
+  if (!(REPORT.repeat > 1)) for (const th of document.querySelectorAll(".repeated")) th.remove();
 
   // The table.
   const tbody = document.querySelector("#benchmarks tbody");
@@ -46,6 +48,11 @@
     tr.appendChild(uri);
     for (const k of ["peak", "total", "count", "avg", "leaked"]) tr.appendChild(el("td", { class: "num " + k }, b[k].text));
     if (warmups) tr.appendChild(el("td", { class: "num warmup", title: "calls of the body before the measured one" }, b.warmup || "–"));
+    if (REPORT.repeat > 1) {
+      const noise = el("td", { class: "noise" });
+      if (b.noise) noise.appendChild(el("span", { class: "badge " + (b.noisy ? "noisy" : "ok") }, b.noise));
+      tr.appendChild(noise);
+    }
     const st = el("td", {});
     st.appendChild(el("span", { class: "badge " + (b.status === "ok" ? "ok" : "incomplete") }, b.status));
     if (b.leaked.value > 0) { st.appendChild(document.createTextNode(" ")); st.appendChild(el("span", { class: "badge leak" }, "leak")); }
@@ -116,6 +123,7 @@
     if (b.leaked.value > 0) note += " · leaked " + b.leaked.text;
     if (b.warmup === "0") note += " · cold first call";
     else if (b.warmup) note += " · after " + b.warmup + " warm-up call" + (b.warmup === "1" ? "" : "s");
+    if (b.noisy) note += " · " + b.noise;
     box.appendChild(el("p", { class: "note" }, note));
     if (b.status !== "ok") box.appendChild(el("p", { class: "note bad" }, b.status + ": " + (b.reason || "")));
     const target = el("div", {});

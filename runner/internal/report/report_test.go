@@ -43,6 +43,13 @@ func TestRenderIsSelfContained(t *testing.T) {
 	if err := Render(&buf, FromRun(head, compare.Runs(base, head, threshold.Defaults()))); err != nil {
 		t.Fatal(err)
 	}
+	var set bytes.Buffer
+	if err := Render(&set, FromRun(head, compare.Runs(base, head, threshold.Defaults().Merge(threshold.Set{threshold.Peak: {Kind: threshold.Relative, Percent: 5}})))); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(set.String(), "peak ▲ +1.4 KiB (+30.8%) (over 5%)") {
+		t.Error("report of peak = 5% lacks the threshold")
+	}
 	html := buf.String()
 	// Nothing may load from elsewhere: no external script or stylesheet.
 	// The only address in the page is uPlot's home page in its banner
@@ -52,7 +59,7 @@ func TestRenderIsSelfContained(t *testing.T) {
 			t.Errorf("report contains %q", bad)
 		}
 	}
-	for _, want := range []string{"uPlot", "const REPORT = {", "MIT License", "peak ▲ +1.4 KiB (+30.8%) (over 5%)"} {
+	for _, want := range []string{"uPlot", "const REPORT = {", "MIT License", "peak ▲ +1.4 KiB (+30.8%) (over its threshold, exact (auto))"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("report lacks %q", want)
 		}

@@ -46,7 +46,10 @@ type Run struct {
 	Repeat      int         `json:"repeat,omitempty"`
 	Environment Environment `json:"environment"`
 	Targets     []Target    `json:"targets"`
-	Benchmarks  []Benchmark `json:"benchmarks"`
+	// Spread is each benchmark's spread over the repetitions, written
+	// at the end of a run with Repeat; omitted for a single run.
+	Spread     []Spread    `json:"spread,omitempty"`
+	Benchmarks []Benchmark `json:"benchmarks"`
 }
 
 // Runner identifies the program that wrote the file.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -27,14 +26,16 @@ type SummaryOptions struct {
 // peak, total, allocations, average size, leaked, and status. Sizes are in
 // binary units, with exact bytes under opts.Exact. Under --repeat a cell is
 // the median of the runs, followed by their min–max range when they
-// disagree. Reasons of incomplete benchmarks and failed targets follow the
+// disagree, and a NOISE column says which benchmarks are deterministic
+// and which noisy, with their widest spread. Reasons of incomplete benchmarks and failed targets follow the
 // table, where a long reason does not stretch every row. Names and reasons
 // come from the benchmarks, so they are escaped for the terminal before
 // the table measures any width.
 func WriteSummary(w io.Writer, run *Run, opts SummaryOptions) error {
 	groups := Groups(run)
 	p := &errWriter{w: w}
-	if run.Repeat > 1 {
+	repeated := run.Repeat > 1
+	if repeated {
 		p.printf("median of %d runs; (min–max) where the runs differ\n", run.Repeat)
 	}
 	// rows calls f with the cells of the header, then of each group's
@@ -44,12 +45,15 @@ func WriteSummary(w io.Writer, run *Run, opts SummaryOptions) error {
 	// integration said.
 	warmup := opts.Exact && anyWarmup(run)
 	rows := func(f func(cells []string)) {
-		header := []string{"TARGET", "BENCHMARK", "PEAK", "TOTAL", "ALLOCS", "AVG SIZE", "LEAKED", "STATUS"}
+		header := []string{"TARGET", "BENCHMARK", "PEAK", "TOTAL", "ALLOCS", "AVG SIZE", "LEAKED"}
 		if warmup {
-			header = slices.Insert(header, 7, "WARMUP")
+			header = append(header, "WARMUP")
 		}
-		f(header)
-		cells := make([]string, 8)
+		if repeated {
+			header = append(header, "NOISE")
+		}
+		f(append(header, "STATUS"))
+		cells := make([]string, len(header)+1)
 		notes := 0
 		for _, g := range groups {
 			status, reason := g.Status()
@@ -63,15 +67,19 @@ func WriteSummary(w io.Writer, run *Run, opts SummaryOptions) error {
 			cells[4] = countCell(g.Summary(threshold.Count))
 			cells[5] = sizeCell(g.AvgSummary(), opts.Exact)
 			cells[6] = sizeCell(g.Summary(threshold.Leaked), opts.Exact)
-			cells[7] = status
+			next := 7
 			if warmup {
 				text := g.WarmupText()
 				if text == "" {
 					text = "-"
 				}
-				f(slices.Insert(slices.Clone(cells), 7, text))
-				continue
+				cells[next] = text
+				next++
 			}
+			if repeated {
+				cells[next] = g.NoiseText()
+			}
+			cells[len(cells)-1] = status
 			f(cells)
 		}
 	}
@@ -139,6 +147,9 @@ type SummaryRow struct {
 	Status        string                `json:"status"`
 	Reason        string                `json:"reason,omitempty"`
 	Range         map[string][2]float64 `json:"range,omitempty"`
+	// Noisy is set when the benchmark ran several times: whether its
+	// runs disagreed.
+	Noisy *bool `json:"noisy,omitempty"`
 }
 
 // WriteSummaryJSON prints the summary as a JSON array of SummaryRow, for
@@ -160,6 +171,8 @@ func WriteSummaryJSON(w io.Writer, run *Run) error {
 				"alloc_count": {count.Min, count.Max}, "avg_alloc_bytes": {avg.Min, avg.Max},
 				"leaked_bytes": {leaked.Min, leaked.Max},
 			}
+			noisy := g.Noisy()
+			row.Noisy = &noisy
 		}
 		rows = append(rows, row)
 	}

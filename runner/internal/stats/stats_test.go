@@ -18,15 +18,36 @@ func TestOf(t *testing.T) {
 	}
 }
 
-func TestOverlaps(t *testing.T) {
-	a := Of([]float64{10, 12})
-	if !a.Overlaps(Of([]float64{12, 15})) || !a.Overlaps(Of([]float64{11})) {
-		t.Error("touching or nested ranges must overlap")
-	}
-	if a.Overlaps(Of([]float64{13, 15})) || Of([]float64{5}).Overlaps(Of([]float64{6})) {
-		t.Error("disjoint ranges must not overlap")
-	}
-	if !Of([]float64{1, 2}).Spread() || Of([]float64{2, 2}).Spread() {
+func TestSpread(t *testing.T) {
+	if !Of([]float64{1, 2}).Spread() || Of([]float64{2, 2}).Spread() || Of([]float64{2}).Spread() {
 		t.Error("Spread")
+	}
+}
+
+func TestSpreadPercent(t *testing.T) {
+	for _, tc := range []struct {
+		in     []float64
+		want   float64
+		wantOK bool
+	}{
+		{[]float64{1000}, 0, true},
+		{[]float64{1000, 1000, 1000}, 0, true},
+		{[]float64{990, 1000, 1010}, 2, true},
+		{[]float64{100, 200}, 100.0 * 100 / 150, true},
+		{[]float64{0, 0}, 0, true},
+		{[]float64{0, 0, 64}, 0, false},
+	} {
+		got, ok := Of(tc.in).SpreadPercent()
+		if got != tc.want || ok != tc.wantOK {
+			t.Errorf("SpreadPercent(%v) = %g, %v; want %g, %v", tc.in, got, ok, tc.want, tc.wantOK)
+		}
+	}
+}
+
+func TestFormatPercent(t *testing.T) {
+	for p, want := range map[float64]string{0: "0.0%", 2.54: "2.5%", 0.025: "0.03%", 0.001: "<0.01%", 350: "350.0%"} {
+		if got := FormatPercent(p); got != want {
+			t.Errorf("FormatPercent(%g) = %q, want %q", p, got, want)
+		}
 	}
 }

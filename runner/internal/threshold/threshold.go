@@ -21,7 +21,15 @@ const (
 	// Absolute allows growth up to a fixed amount: bytes, or allocations
 	// for the count metric.
 	Absolute
+	// Auto is exact where the benchmark is deterministic and relative
+	// where it is noisy: see Resolve.
+	Auto
 )
+
+// AutoNoisyPercent is the growth that Auto allows a noisy benchmark beyond
+// the spread its baseline's repeats showed: the relative default before
+// noise was measured, which kept harmless jitter from failing CI.
+const AutoNoisyPercent = 5
 
 // Threshold is how much one metric may grow.
 type Threshold struct {
@@ -52,13 +60,15 @@ var Metrics = []Metric{Peak, Total, Count, Leaked}
 func (m Metric) IsBytes() bool { return m != Count }
 
 // Parse reads a threshold for metric m: "5%" or "2.5%", a whole amount
-// ("0", "4096"), a size with a unit for byte metrics ("4KiB", "1MB"), or
-// "off".
+// ("0", "4096"), a size with a unit for byte metrics ("4KiB", "1MB"),
+// "auto", or "off".
 func Parse(m Metric, s string) (Threshold, error) {
 	t := strings.TrimSpace(s)
 	switch {
 	case strings.EqualFold(t, "off"):
 		return Threshold{Kind: Off}, nil
+	case strings.EqualFold(t, "auto"):
+		return Threshold{Kind: Auto}, nil
 	case strings.HasSuffix(t, "%"):
 		p, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(t, "%")), 64)
 		if err != nil || p < 0 || math.IsInf(p, 0) || math.IsNaN(p) {
@@ -68,27 +78,45 @@ func Parse(m Metric, s string) (Threshold, error) {
 	case m.IsBytes():
 		n, err := bytesize.Parse(t)
 		if err != nil {
-			return Threshold{}, fmt.Errorf("%v; or a percentage such as \"5%%\", or \"off\"", err)
+			return Threshold{}, fmt.Errorf("%v; or a percentage such as \"5%%\", \"auto\" or \"off\"", err)
 		}
 		return Threshold{Kind: Absolute, Amount: n}, nil
 	default:
 		n, err := strconv.ParseUint(t, 10, 64)
 		if err != nil {
-			return Threshold{}, fmt.Errorf("invalid threshold %q: want a whole number of allocations such as \"0\" or \"10\", a percentage such as \"5%%\", or \"off\"", s)
+			return Threshold{}, fmt.Errorf("invalid threshold %q: want a whole number of allocations such as \"0\" or \"10\", a percentage such as \"5%%\", \"auto\" or \"off\"", s)
 		}
 		return Threshold{Kind: Absolute, Amount: n}, nil
 	}
 }
 
+// Resolve is the threshold that t applies to a benchmark: Auto becomes
+// exact (an amount of 0) when the benchmark is deterministic, since one
+// extra allocation in code that allocates the same on every run is a
+// real change, and AutoNoisyPercent when its runs were seen to differ.
+// Every other kind is what it says, whatever the noise.
+func (t Threshold) Resolve(noisy bool) Threshold {
+	if t.Kind != Auto {
+		return t
+	}
+	if noisy {
+		return Threshold{Kind: Relative, Percent: AutoNoisyPercent}
+	}
+	return Threshold{Kind: Absolute}
+}
+
 // Exceeded reports whether growing from base to head goes past t. Growth
 // from zero exceeds every relative threshold: no percentage of nothing
-// allows something.
+// allows something. An unresolved Auto is exact: without evidence of
+// noise, a benchmark is deterministic.
 func (t Threshold) Exceeded(base, head float64) bool {
 	switch t.Kind {
 	case Relative:
 		return head > base*(1+t.Percent/100)
 	case Absolute:
 		return head > base+float64(t.Amount)
+	case Auto:
+		return head > base
 	}
 	return false
 }
@@ -100,6 +128,8 @@ func (t Threshold) String() string {
 		return strconv.FormatFloat(t.Percent, 'f', -1, 64) + "%"
 	case Absolute:
 		return strconv.FormatUint(t.Amount, 10)
+	case Auto:
+		return "auto"
 	}
 	return "off"
 }
@@ -117,6 +147,8 @@ func (t Threshold) Describe(m Metric) string {
 			return fmt.Sprintf("%d-byte threshold", t.Amount)
 		}
 		return fmt.Sprintf("%d-allocation threshold", t.Amount)
+	case Auto:
+		return "auto threshold"
 	}
 	return "threshold (off)"
 }
@@ -125,13 +157,15 @@ func (t Threshold) Describe(m Metric) string {
 type Set map[Metric]Threshold
 
 // Defaults are the thresholds used where neither codspeed.toml nor a flag
-// sets one. Peak, total and count tolerate 5%, so that a harmless change
-// of a buffer size does not fail CI; a new leak is never harmless.
+// sets one. Peak, total and count are Auto: a deterministic benchmark
+// must allocate exactly as before, so that one extra allocation in
+// 1,000 fails CI, while a benchmark whose repeats differ gets room for
+// its noise and does not cry wolf. A new leak is never harmless.
 func Defaults() Set {
 	return Set{
-		Peak:   {Kind: Relative, Percent: 5},
-		Total:  {Kind: Relative, Percent: 5},
-		Count:  {Kind: Relative, Percent: 5},
+		Peak:   {Kind: Auto},
+		Total:  {Kind: Auto},
+		Count:  {Kind: Auto},
 		Leaked: {Kind: Absolute, Amount: 0},
 	}
 }

@@ -29,6 +29,9 @@ func TestForms(t *testing.T) {
 		{Count, "5%", Threshold{Kind: Relative, Percent: 5}, 100, 105, 106, "5%"},
 		{Peak, "off", Threshold{Kind: Off}, 1, 1e18, -1, "off"},
 		{Leaked, "OFF", Threshold{Kind: Off}, 0, 1e18, -1, "off"},
+		// Unresolved, auto is exact: one more allocation exceeds it.
+		{Count, "auto", Threshold{Kind: Auto}, 1000, 1000, 1001, "auto"},
+		{Peak, " AUTO ", Threshold{Kind: Auto}, 0, 0, 1, "auto"},
 	} {
 		got, err := Parse(tc.metric, tc.in)
 		if err != nil {
@@ -103,7 +106,35 @@ func TestDefaultsAndMerge(t *testing.T) {
 	if merged[Peak].Kind != Off || merged[Leaked] != d[Leaked] {
 		t.Errorf("Merge = %+v", merged)
 	}
-	if d[Peak].Kind != Relative {
+	if d[Peak].Kind != Auto {
 		t.Errorf("Merge changed its receiver")
+	}
+}
+
+// TestAutoResolve checks what the default thresholds demand: exact
+// equality of a deterministic benchmark, and 5% beyond its spread of a
+// noisy one. Every other kind ignores the noise.
+func TestAutoResolve(t *testing.T) {
+	d := Defaults()
+	for _, m := range []Metric{Peak, Total, Count} {
+		if d[m].Kind != Auto {
+			t.Errorf("default %s = %s, want auto", m, d[m])
+		}
+	}
+	exact := d[Count].Resolve(false)
+	if exact != (Threshold{Kind: Absolute}) || !exact.Exceeded(1000, 1001) || exact.Exceeded(1000, 1000) {
+		t.Errorf("auto, deterministic = %+v, want exact", exact)
+	}
+	noisy := d[Count].Resolve(true)
+	if noisy != (Threshold{Kind: Relative, Percent: AutoNoisyPercent}) || noisy.Exceeded(1000, 1050) || !noisy.Exceeded(1000, 1051) {
+		t.Errorf("auto, noisy = %+v, want 5%%", noisy)
+	}
+	for _, th := range []Threshold{{Kind: Relative, Percent: 5}, {Kind: Absolute, Amount: 3}, {Kind: Off}} {
+		if th.Resolve(true) != th || th.Resolve(false) != th {
+			t.Errorf("%+v resolves to something else", th)
+		}
+	}
+	if d[Leaked].Resolve(true) != (Threshold{Kind: Absolute}) {
+		t.Errorf("leaked resolves to %+v, want 0", d[Leaked].Resolve(true))
 	}
 }
