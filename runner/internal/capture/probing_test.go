@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -294,8 +297,10 @@ func TestProbedWhileRunning(t *testing.T) {
 
 // TestProbedInLoop opens the first window of a tree whose process already
 // runs its malloc and free loop, unprobed: Begin probes it while it runs
-// the probed code. A window of 50 ms then counts its calls, every time,
-// with either kind of probes.
+// the probed code. Every pair the loop finished between two reads of its
+// own counter inside the window is counted, every time, with either kind
+// of probes. The counter, not a fixed sleep, says how long the window
+// lasts: a loaded machine may not run the loop at all for a while.
 func TestProbedInLoop(t *testing.T) {
 	hog := build(t, "hogready", "hogready.c")
 	const trees = 60
@@ -303,7 +308,12 @@ func TestProbedInLoop(t *testing.T) {
 		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
 			tr := newTracerWith(t, Options{SharedProbes: shared})
 			for i := range trees {
-				cmd := launch.HeldCommand(hog)
+				counter := filepath.Join(t.TempDir(), "pairs")
+				if err := os.WriteFile(counter, make([]byte, 8), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				pairs := mapCounter(t, counter)
+				cmd := launch.HeldCommand(hog, counter)
 				out, err := cmd.StdoutPipe()
 				if err != nil {
 					t.Fatal(err)
@@ -324,14 +334,24 @@ func TestProbedInLoop(t *testing.T) {
 				if err := tr.Begin(); err != nil {
 					t.Fatal(err)
 				}
-				time.Sleep(50 * time.Millisecond)
+				// Pairs finished after the first read started after
+				// Begin returned, except the one that may have been in
+				// flight, and ended before the second read.
+				first := pairs()
+				for deadline := time.Now().Add(10 * time.Second); pairs() < first+1000 && time.Now().Before(deadline); {
+					time.Sleep(time.Millisecond)
+				}
+				last := pairs()
 				m, err := tr.End()
 				if err != nil {
 					t.Fatal(err)
 				}
-				if m.AllocCount == 0 || m.FreeCount == 0 || m.DroppedEvents != 0 {
-					t.Errorf("tree %d: %d allocations, %d frees, %d events dropped in 50 ms of the loop",
-						i, m.AllocCount, m.FreeCount, m.DroppedEvents)
+				if last < first+1000 {
+					t.Fatalf("tree %d: the loop finished %d pairs in 10 s", i, last-first)
+				}
+				if m.AllocCount+1 < last-first || m.FreeCount+1 < last-first || m.DroppedEvents != 0 {
+					t.Errorf("tree %d: %d allocations, %d frees, %d events dropped in a window where the loop finished %d pairs",
+						i, m.AllocCount, m.FreeCount, m.DroppedEvents, last-first)
 				}
 				cmd.Process.Kill()
 				cmd.Wait()
@@ -343,4 +363,22 @@ func TestProbedInLoop(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mapCounter maps the 8-byte counter a fixture increments in the file
+// path, and returns a function that reads it.
+func mapCounter(t *testing.T, path string) func() uint64 {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	mem, err := unix.Mmap(int(f.Fd()), 0, 8, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Munmap(mem) })
+	counter := (*uint64)(unsafe.Pointer(&mem[0]))
+	return func() uint64 { return atomic.LoadUint64(counter) }
 }
