@@ -69,13 +69,15 @@ def test_each_body_runs_once_inside_its_window_after_its_warmup(window_run):
         assert len(bodies) == WARMUP[uri] + 1, (uri, events[uri])
 
 
-def test_pedantic_setup_runs_before_every_call_outside_the_window(window_run):
+def test_pedantic_setup_and_teardown_run_around_every_call_outside_the_window(window_run):
     results, events, _ = window_run
     uri = FIXTURE + "test_pedantic"
     [record] = [b for b in results["benchmarks"] if b["uri"] == uri]
     seen = [event for event, _ in events[uri]]
-    assert seen == ["setup", "body"] * (WARMUP[uri] + 1), seen
-    assert not any(record["start_ns"] <= ns <= record["stop_ns"] for event, ns in events[uri] if event == "setup")
+    assert seen == ["setup", "body", "teardown"] * (WARMUP[uri] + 1), seen
+    around = [ns for event, ns in events[uri] if event != "body"]
+    assert len(around) == 2 * (WARMUP[uri] + 1)
+    assert not any(record["start_ns"] <= ns <= record["stop_ns"] for ns in around)
 
 
 def test_setup_and_surroundings_stay_outside(window_run):
