@@ -30,7 +30,7 @@ def runner() -> str:
 @pytest.fixture
 def clean_env(monkeypatch):
     """The environment of a process that is not under the runner."""
-    for name in ("MEMTALLY_CTL_FIFO", "MEMTALLY_ACK_FIFO", "MEMTALLY_MODE", "CODSPEED_ENV", "CODSPEED_RUNNER_MODE"):
+    for name in ("MEMTALLY_CTL_FIFO", "MEMTALLY_ACK_FIFO", "MEMTALLY_MODE", "MEMTALLY_WARMUP", "CODSPEED_ENV", "CODSPEED_RUNNER_MODE"):
         monkeypatch.delenv(name, raising=False)
     env = dict(os.environ)
     env.pop("PYTEST_ADDOPTS", None)

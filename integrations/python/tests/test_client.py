@@ -63,12 +63,16 @@ class FakeRunner:
     def close(self):
         # Wake the thread and let it finish before the descriptors are closed:
         # their numbers are reused by the next test's FIFOs.
+        if self.ctl < 0:
+            return
         self._closing = True
         os.write(self.ctl, protocol.encode({"kind": "stop"}))
         self._thread.join()
         os.close(self.ctl)
+        self.ctl = -1
         if self.ack >= 0:
             os.close(self.ack)
+            self.ack = -1
 
 
 def short_timeout(monkeypatch):
@@ -139,9 +143,9 @@ def test_session(fake, warnings_seen):
     runner = fake()
     client = connect(runner, warnings_seen)
     assert client is not None and client.welcome == {"kind": "welcome", "version": 1, "mode": "memory"}
-    assert client.start(client_mod.start_frame("tests/test_x.py::test_y[1]"))
+    assert client.start(client_mod.start_frame("tests/test_x.py::test_y[1]", 1))
     client.stop()
-    assert client.start(client_mod.start_frame("tests/test_x.py::test_z"))
+    assert client.start(client_mod.start_frame("tests/test_x.py::test_z", 0))
     client.stop()
     assert runner.requests == [
         {
@@ -152,9 +156,9 @@ def test_session(fake, warnings_seen):
             "integration_version": "0.1.0",
             "pid": os.getpid(),
         },
-        {"kind": "start", "uri": "tests/test_x.py::test_y[1]"},
+        {"kind": "start", "uri": "tests/test_x.py::test_y[1]", "warmup": 1},
         {"kind": "stop"},
-        {"kind": "start", "uri": "tests/test_x.py::test_z"},
+        {"kind": "start", "uri": "tests/test_x.py::test_z", "warmup": 0},
         {"kind": "stop"},
     ]
     assert warnings_seen == []
@@ -182,7 +186,7 @@ def test_non_canonical_ack_opens_the_window(fake, warnings_seen):
     ack_map16 = bytes.fromhex("0c000000de0001a46b696e64a361636b")
     runner = fake(lambda m: WELCOME if m["kind"] == "hello" else ack_map16)
     client = connect(runner, warnings_seen)
-    assert client.start(client_mod.start_frame("t.py::t"))
+    assert client.start(client_mod.start_frame("t.py::t", 1))
     client.stop()
     assert warnings_seen == [] and not client.closed
 
@@ -190,7 +194,7 @@ def test_non_canonical_ack_opens_the_window(fake, warnings_seen):
 def test_start_refused_runs_unmeasured(fake, warnings_seen):
     runner = fake(lambda m: error("nested start") if m["kind"] == "start" else memory_runner(m))
     client = connect(runner, warnings_seen)
-    assert not client.start(client_mod.start_frame("t.py::t"))
+    assert not client.start(client_mod.start_frame("t.py::t", 1))
     assert len(warnings_seen) == 1 and "nested start" in warnings_seen[0]
     assert not client.closed
 
@@ -199,10 +203,10 @@ def test_silent_runner_is_gone(fake, warnings_seen, monkeypatch):
     short_timeout(monkeypatch)
     runner = fake(lambda m: WELCOME if m["kind"] == "hello" else None)
     client = connect(runner, warnings_seen)
-    assert not client.start(client_mod.start_frame("t.py::t"))
+    assert not client.start(client_mod.start_frame("t.py::t", 1))
     assert client.closed and len(warnings_seen) == 1 and "no reply" in warnings_seen[0]
     # Gone for good: nothing more is sent.
-    assert not client.start(client_mod.start_frame("t.py::u"))
+    assert not client.start(client_mod.start_frame("t.py::u", 1))
     assert [m["kind"] for m in runner.requests] == ["hello", "start"]
 
 
@@ -210,7 +214,7 @@ def test_silent_stop_is_gone(fake, warnings_seen, monkeypatch):
     short_timeout(monkeypatch)
     runner = fake(lambda m: None if m["kind"] == "stop" else memory_runner(m))
     client = connect(runner, warnings_seen)
-    assert client.start(client_mod.start_frame("t.py::t"))
+    assert client.start(client_mod.start_frame("t.py::t", 1))
     client.stop()
     assert client.closed and len(warnings_seen) == 1 and "stop" in warnings_seen[0]
 
@@ -220,8 +224,30 @@ def test_closed_ack_fifo_is_gone(fake, warnings_seen, monkeypatch):
     short_timeout(monkeypatch)
     runner = fake(lambda m: "close" if m["kind"] == "start" else memory_runner(m))
     client = connect(runner, warnings_seen)
-    assert not client.start(client_mod.start_frame("t.py::t"))
+    assert not client.start(client_mod.start_frame("t.py::t", 1))
     assert client.closed and len(warnings_seen) == 1
+
+
+@pytest.mark.parametrize("size", [10, 250, 256, 257, 4000])
+def test_start_frame_of_any_size_arrives_whole(fake, warnings_seen, size):
+    # The frame's last 256 bytes are written on their own (see Client.start).
+    runner = fake()
+    client = connect(runner, warnings_seen)
+    uri = "u" * size
+    assert client.start(client_mod.start_frame(uri, 7))
+    client.stop()
+    assert runner.requests[1:] == [{"kind": "start", "uri": uri, "warmup": 7}, {"kind": "stop"}]
+    assert warnings_seen == []
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_closed_ctl_fifo_at_start_is_gone(fake, warnings_seen, size):
+    runner = fake()
+    client = connect(runner, warnings_seen)
+    runner.close()  # the runner's end of the ctl FIFO: nobody reads it any more
+    assert not client.start(client_mod.start_frame("u" * size, 1))
+    assert client.closed
+    assert len(warnings_seen) == 1 and "the ctl fifo is closed" in warnings_seen[0], warnings_seen
 
 
 def test_forked_child_does_not_use_the_connection(fake, warnings_seen):
@@ -229,7 +255,7 @@ def test_forked_child_does_not_use_the_connection(fake, warnings_seen):
     client = connect(runner, warnings_seen)
     pid = os.fork()
     if pid == 0:
-        os._exit(0 if client.start(client_mod.start_frame("t.py::child")) is False else 1)
+        os._exit(0 if client.start(client_mod.start_frame("t.py::child", 1)) is False else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert [m["kind"] for m in runner.requests] == ["hello"]

@@ -40,6 +40,28 @@ def test_example_under_the_runner(runner, example_python, tmp_path, clean_env):
     assert "7 passed, 4 deselected" in proc.stdout, proc.stdout
 
 
+def test_example_gives_the_same_numbers_twice(runner, example_python, tmp_path, clean_env):
+    # What the runner does for a deterministic target, set here until every
+    # runner does it: a fixed hash seed and no address-space randomisation.
+    env = dict(clean_env, PYTHONHASHSEED="0")
+    numbers = []
+    for name in ("first", "second"):
+        out = tmp_path / name
+        proc = run(["setarch", "-R", runner, "--config", "codspeed.toml", "--out", str(out)], cwd=EXAMPLE, env=env)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        with open(out / "results.json", encoding="utf-8") as f:
+            results = json.load(f)
+        numbers.append(
+            {
+                b["uri"]: tuple(b[n] for n in ("alloc_count", "total_bytes", "free_count", "peak_bytes", "leaked_bytes"))
+                for b in results["benchmarks"]
+            }
+        )
+    assert sorted(numbers[0]) == sorted(URIS)
+    assert numbers[0] == numbers[1]
+    assert all(n[0] > 0 for n in numbers[0].values()), numbers[0]
+
+
 def test_example_suite_passes_with_plain_pytest(example_python, clean_env):
     proc = run([example_python, "-m", "pytest", "-p", "no:cacheprovider"], cwd=EXAMPLE, env=clean_env)
     assert proc.returncode == 0, proc.stdout + proc.stderr

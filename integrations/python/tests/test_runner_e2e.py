@@ -52,14 +52,32 @@ def test_one_record_per_benchmark(window_run):
     assert all(b["pid"] == integration["pid"] for b in results["benchmarks"])
 
 
-def test_each_body_runs_once_inside_its_window(window_run):
+# The suite's addopts ask for pytest-benchmark's warm-up, 5 iterations; the
+# pedantic benchmark asks for 2 warm-up rounds of its own.
+WARMUP = {uri: 5 for uri in TRACED}
+WARMUP[FIXTURE + "test_pedantic"] = 2
+
+
+def test_each_body_runs_once_inside_its_window_after_its_warmup(window_run):
     results, events, _ = window_run
     windows = {b["uri"]: (b["start_ns"], b["stop_ns"]) for b in results["benchmarks"]}
     for uri in TRACED:
         start, stop = windows[uri]
         bodies = [ns for event, ns in events[uri] if event == "body"]
-        assert len(bodies) == 1, (uri, events[uri])
-        assert start < bodies[0] < stop, uri
+        assert len([ns for ns in bodies if start < ns < stop]) == 1, (uri, events[uri], start, stop)
+        assert len([ns for ns in bodies if ns < start]) == WARMUP[uri], (uri, events[uri], start)
+        assert len(bodies) == WARMUP[uri] + 1, (uri, events[uri])
+
+
+def test_pedantic_setup_and_teardown_run_around_every_call_outside_the_window(window_run):
+    results, events, _ = window_run
+    uri = FIXTURE + "test_pedantic"
+    [record] = [b for b in results["benchmarks"] if b["uri"] == uri]
+    seen = [event for event, _ in events[uri]]
+    assert seen == ["setup", "body", "teardown"] * (WARMUP[uri] + 1), seen
+    around = [ns for event, ns in events[uri] if event != "body"]
+    assert len(around) == 2 * (WARMUP[uri] + 1)
+    assert not any(record["start_ns"] <= ns <= record["stop_ns"] for ns in around)
 
 
 def test_setup_and_surroundings_stay_outside(window_run):
@@ -164,5 +182,6 @@ def test_xdist_runs_in_one_process_under_the_runner(runner, tmp_path, clean_env)
         results = json.load(f)
     assert sorted(b["uri"] for b in results["benchmarks"]) == [f"test_a.py::test_a[{n}]" for n in range(4)]
     assert all(b["status"] == "ok" for b in results["benchmarks"])
+    # Each body runs twice: its warm-up call and the measured one.
     pids = re.findall(r"PID (\d+)", proc.stdout)
-    assert len(pids) == 4 and len(set(pids)) == 1, proc.stdout
+    assert len(pids) == 8 and len(set(pids)) == 1, proc.stdout

@@ -1,7 +1,9 @@
 """pytest-codspeed's and pytest-benchmark's options under the real runner.
 
 tests/suites/options is run with each option set, and results.json must hold a
-window for exactly the benchmarks those options select, each body run once.
+window for exactly the benchmarks those options select. A measured body runs
+twice, its warm-up call (the runner's default of one) and the measured call; an
+unmeasured one runs once.
 Every virtualenv that integrations/python/test uses runs these, so they hold
 with pytest-benchmark or pytest-codspeed installed beside the plugin, and
 without either.
@@ -19,6 +21,8 @@ from conftest import copy_suite, run
 SUITE = "test_options.py::"
 BENCHMARKS = ["fixture", "pedantic", "codspeed_fixture", "marked", "codspeed_marked"]
 ALL = {SUITE + "test_" + name for name in BENCHMARKS}
+# The bodies that run when every benchmark is measured, each with one warm-up call.
+MEASURED = sorted(BENCHMARKS * 2)
 # A plugin that connected and opened no window reports no benchmark
 # (README.md, "runner run").
 NO_BENCHMARKS = []
@@ -64,9 +68,9 @@ def test_codspeed_in_addopts_measures_the_benchmarks_only(runner, tmp_path, clea
     assert sorted(records) == sorted((uri, "ok") for uri in ALL)
     assert results["targets"][0]["status"] == "ok"
     # The plain test is deselected, as pytest-codspeed deselects it.
-    assert bodies(proc) == sorted(BENCHMARKS)
+    assert bodies(proc) == MEASURED
     assert re.match(r"5 passed, 1 deselected in ", summary(proc)), proc.stdout
-    assert proc.stdout.count("TEARDOWN pedantic") == 1
+    assert proc.stdout.count("TEARDOWN pedantic") == 2
     assert "memtally:" not in proc.stderr
 
 
@@ -115,7 +119,7 @@ def test_benchmark_enable_overrides_disable(runner, tmp_path, clean_env):
     proc, _, records = run_options(runner, tmp_path, clean_env, ["--benchmark-disable"], ["--benchmark-enable"])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert sorted(records) == sorted((uri, "ok") for uri in ALL)
-    assert bodies(proc) == sorted(BENCHMARKS + ["plain"])
+    assert bodies(proc) == sorted(MEASURED + ["plain"])
     assert DISABLED not in proc.stderr
 
 
@@ -125,7 +129,7 @@ def test_codspeed_measures_despite_benchmark_disable(runner, tmp_path, clean_env
     proc, _, records = run_options(runner, tmp_path, clean_env, ["--benchmark-disable"], ["--codspeed"])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert sorted(records) == sorted((uri, "ok") for uri in ALL)
-    assert bodies(proc) == sorted(BENCHMARKS)
+    assert bodies(proc) == MEASURED
     assert DISABLED not in proc.stderr
 
 
@@ -142,7 +146,7 @@ def test_benchmark_only_skips_the_other_tests(runner, tmp_path, clean_env, addop
     proc, _, records = run_options(runner, tmp_path, clean_env, addopts)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert sorted(records) == sorted((uri, "ok") for uri in ALL)
-    assert bodies(proc) == sorted(BENCHMARKS)
+    assert bodies(proc) == MEASURED
     assert re.match(r"5 passed, 1 skipped in ", summary(proc)), proc.stdout
 
 

@@ -73,12 +73,23 @@ def test_clean_end_of_stream():
         {"kind": "marker", "name": "t", "timestamp": 2**64},
         {"kind": "welcome", "version": True, "mode": "memory"},
         {"kind": "suspend"},
+        {"kind": "start", "uri": "u", "warmup": -1},
+        {"kind": "start", "uri": "u", "warmup": 2**32},
+        {"kind": "start", "uri": "u", "warmup": None},
     ],
-    ids=["empty_uri", "empty_name", "surrogate", "oversize", "missing_fields", "negative", "u64_overflow", "bool", "unknown_kind"],
+    ids=[
+        "empty_uri", "empty_name", "surrogate", "oversize", "missing_fields", "negative", "u64_overflow", "bool",
+        "unknown_kind", "warmup_negative", "warmup_u32_overflow", "warmup_none",
+    ],
 )
 def test_encoder_refuses_what_decoders_reject(message):
     with pytest.raises(ProtocolError):
         protocol.encode(message)
+
+
+def test_encoder_leaves_out_an_absent_optional_field():
+    # A start without warmup is the frame of protocol v1 before the field existed.
+    assert protocol.encode({"kind": "start", "uri": "u"}).hex() == "1200000082a46b696e64a57374617274a3757269a175"
 
 
 def test_encoder_accepts_largest_frame():

@@ -6,12 +6,16 @@ pytest-benchmark is not installed, these are declared with the same names,
 arities and defaults, so the suite runs unchanged. When it is installed but
 unregistered (under the runner) its own declarations stay. Either way the
 options that decide what runs keep pytest-benchmark's meaning, read by
-Selection; the others tune timing and reports and have no effect here.
+Selection; --benchmark-warmup and --benchmark-warmup-iterations set the
+warm-up calls (warmup.py); the others tune timing and reports and have no
+effect here.
 """
 
 from __future__ import annotations
 
 import pytest
+
+from .warmup import CAP, parse_option
 
 # Options that take a value: name -> metavar. Values stay strings, as nothing
 # reads them.
@@ -23,7 +27,6 @@ _VALUED = {
     "--benchmark-confidence": "FRACTION",
     "--benchmark-timer": "FUNC",
     "--benchmark-calibration-precision": "NUM",
-    "--benchmark-warmup-iterations": "NUM",
     "--benchmark-save": "NAME",
     "--benchmark-json": "PATH",
     "--benchmark-cprofile": "COLUMN",
@@ -49,7 +52,6 @@ _FLAGS = (
 )
 # Options whose value is optional ("--benchmark-warmup" or "--benchmark-warmup=on").
 _OPTIONAL = {
-    "--benchmark-warmup": "KIND",
     "--benchmark-compare": "NUM|_ID",
     "--benchmark-netrc": "FILE",
     "--benchmark-cprofile-dump": "FILENAME-PREFIX",
@@ -75,6 +77,25 @@ def add_options(parser: pytest.Parser) -> None:
         group.addoption(name, action="store_true", default=False, help=help)
     for name, metavar in _OPTIONAL.items():
         group.addoption(name, metavar=metavar, nargs="?", const=True, help=_NOTE)
+    # The warm-up options keep pytest-benchmark's types and defaults, since
+    # they decide how many warm-up calls run (warmup.py). As there, a bare
+    # --benchmark-warmup gives no value (None): warm-up stays off.
+    group.addoption(
+        "--benchmark-warmup",
+        metavar="KIND",
+        nargs="?",
+        default=parse_option("auto"),
+        type=parse_option,
+        help="'on' (or 'auto' on PyPy): --benchmark-warmup-iterations sets the warm-up calls before each "
+        f"measured call, at most {CAP}; 'off' (the default on CPython) leaves them to the runner",
+    )
+    group.addoption(
+        "--benchmark-warmup-iterations",
+        metavar="NUM",
+        type=int,
+        default=100000,
+        help=f"warm-up calls before each measured call when --benchmark-warmup is on, at most {CAP}",
+    )
     group.addoption("--benchmark-compare-fail", metavar="EXPR", nargs="+", help=_NOTE)
 
 

@@ -15,8 +15,9 @@ Under memtally:
   other mode is accepted, with a warning under the runner that the measurement
   is memory.
 - --codspeed-warmup-time, --codspeed-max-time and --codspeed-max-rounds limit
-  walltime repetitions; in memory mode each benchmark runs exactly once, so
-  they have no effect.
+  walltime repetitions; in memory mode a window holds exactly one call, and
+  the warm-up calls before it are counted, not timed (warmup.py), so they
+  have no effect.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ MEMORY = "memory"
 # versions before 4 gave simulation, and that suites may still pass.
 MODES = ("simulation", "instrumentation", MEMORY, "walltime")
 
-_WALLTIME_ONLY = "walltime mode only: no effect with pytest-memtally, which runs each benchmark once"
+_WALLTIME_ONLY = "walltime mode only: no effect with pytest-memtally, which measures one call after counted warm-up calls"
 
 
 def add_options(parser: pytest.Parser) -> None:

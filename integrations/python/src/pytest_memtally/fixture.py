@@ -3,9 +3,10 @@
 It is registered as `benchmark`, and as `codspeed_benchmark`, pytest-codspeed's
 own name for it.
 
-Under the runner each use runs the function exactly once inside a window named
-after the test's node id, with pedantic()'s setup outside the window. Outside
-the runner it simply calls the function once, as pytest-benchmark does with
+Under the runner each use runs the function's warm-up calls (see warmup.py),
+then runs it exactly once inside a window named after the test's node id, with
+pedantic()'s setup and teardown outside the window for every call. Outside the
+runner it simply calls the function once, as pytest-benchmark does with
 --benchmark-disable.
 """
 
@@ -16,22 +17,31 @@ from typing import Any, Callable
 import pytest
 
 from .client import Client
-from .state import client_of
+from .state import client_of, warmup_of
+from .warmup import DEFAULT, Warmup
 from .window import measure
 
 
 class BenchmarkFixture:
     """What the benchmark fixture returns."""
 
-    def __init__(self, uri: str, client: Client | None) -> None:
+    def __init__(self, uri: str, client: Client | None, warmup: Warmup | None = None) -> None:
         self.uri = uri
         self._client = client
+        self._warmup = warmup
         self._used = False
 
     @property
     def enabled(self) -> bool:
         """True when calls are measured by the runner."""
         return self._client is not None and not self._client.closed
+
+    def _warmup_calls(self, warmup_rounds: int = 0) -> int:
+        if not self.enabled:
+            return 0
+        # A client with no session count is one made by hand: the runner's default.
+        warmup = self._warmup or Warmup(DEFAULT)
+        return warmup.for_pedantic(warmup_rounds)
 
     def _claim(self) -> None:
         if self._used:
@@ -43,7 +53,8 @@ class BenchmarkFixture:
 
     def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self._claim()
-        return self._run(fn, args, kwargs)
+        warmup = self._warmup_calls()
+        return self._run(fn, args, kwargs, warmup, 0)
 
     def pedantic(
         self,
@@ -56,12 +67,14 @@ class BenchmarkFixture:
         warmup_rounds: int = 0,
         iterations: int = 1,
     ) -> Any:
-        """Runs target once; rounds, iterations and warm-up are checked, then ignored.
+        """Runs target's warm-up calls, then once measured; rounds and iterations are checked, then ignored.
 
-        In memory mode a benchmark runs exactly once, so repetitions would only
-        add work outside the window. setup() runs before the window and may
-        return (args, kwargs) for target; teardown(*args, **kwargs) runs after
-        it, as pytest-benchmark and pytest-codspeed call it.
+        In memory mode a benchmark's window holds exactly one call, so
+        repetitions would only add work outside it. warmup_rounds > 0 sets the
+        number of warm-up calls (see warmup.py). Around every call, warm-up or
+        measured, setup() runs first and may return (args, kwargs) for target,
+        and teardown(*args, **kwargs) runs after it, as pytest-benchmark and
+        pytest-codspeed call them; both stay outside the window.
         """
         if setup is not None and (args or kwargs):
             raise TypeError("Can't use `args` or `kwargs` if `setup` is used.")
@@ -74,25 +87,37 @@ class BenchmarkFixture:
         if warmup_rounds < 0:
             raise ValueError(f"Invalid warmup_rounds: {warmup_rounds}; must be at least 0.")
         self._claim()
-        if setup is not None:
-            prepared = setup()
-            if prepared is not None:
-                args, kwargs = prepared
-        args = tuple(args)
-        result = self._run(target, args, kwargs)
+        warmup = self._warmup_calls(warmup_rounds)
+        for _ in range(warmup):
+            call_args, call_kwargs = _prepare(setup, args, kwargs)
+            target(*call_args, **(call_kwargs or {}))
+            if teardown is not None:
+                teardown(*call_args, **(call_kwargs or {}))
+        args, kwargs = _prepare(setup, args, kwargs)
+        result = self._run(target, args, kwargs, warmup, warmup)
         if teardown is not None:
             teardown(*args, **(kwargs or {}))
         return result
 
-    def _run(self, fn: Callable[..., Any], args: tuple, kwargs: dict | None) -> Any:
+    def _run(self, fn: Callable[..., Any], args: tuple, kwargs: dict | None, warmup: int, warmed: int) -> Any:
         if not self.enabled:
             return fn(*args, **(kwargs or {}))
-        return measure(self._client, self.uri, fn, args, kwargs)
+        return measure(self._client, self.uri, fn, args, kwargs, warmup, warmed)
+
+
+def _prepare(setup: Callable[[], Any] | None, args: tuple, kwargs: dict | None) -> tuple[tuple, dict | None]:
+    """The arguments of one call: setup()'s when it returns them, else the given ones."""
+    if setup is not None:
+        prepared = setup()
+        if prepared is not None:
+            args, kwargs = prepared
+    return tuple(args), kwargs
 
 
 @pytest.fixture
 def codspeed_benchmark(request: pytest.FixtureRequest) -> BenchmarkFixture:
-    return BenchmarkFixture(request.node.nodeid, client_of(request.config))
+    client = client_of(request.config)
+    return BenchmarkFixture(request.node.nodeid, client, warmup_of(request.config) if client is not None else None)
 
 
 @pytest.fixture

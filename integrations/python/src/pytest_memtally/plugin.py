@@ -3,7 +3,8 @@
 - Under the memtally runner (MEMTALLY_CTL_FIFO and MEMTALLY_ACK_FIFO set), each test
   marked @pytest.mark.benchmark (or codspeed_benchmark) runs its body once
   inside a window, and the benchmark fixture runs its function once inside
-  one; the window's URI is the test's node id. pytest-benchmark and
+  one; the window's URI is the test's node id. Before it, the body runs its
+  warm-up calls outside any window (warmup.py says how many). pytest-benchmark and
   pytest-codspeed, if installed, are unregistered for the run (their options
   stay valid and keep their meaning), so this plugin's benchmark fixture is the
   only one.
@@ -29,7 +30,9 @@ from .benchmark_options import add_options as add_benchmark_options
 from .client import Client
 from .errors import CannotMeasure
 from .protocol import ENV_ACK_FIFO, ENV_CTL_FIFO
-from .state import client_key, client_of, measuring_key
+from .state import client_key, client_of, measuring_key, warmup_key, warmup_of
+from .warmup import Warmup, WarmupError
+from .warmup import from_env as warmup_from_env
 from .window import measure
 
 INTEGRATION = "pytest-memtally"
@@ -121,6 +124,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if client is None:
         return
     _single_process(config)
+    try:
+        runner_calls = warmup_from_env(os.environ)
+    except WarmupError as e:
+        raise pytest.UsageError(f"memtally: {e}") from e
+    # pytest-benchmark declares these options when it is installed, even
+    # unregistered; this plugin declares them, alike, when it is not.
+    config.stash[warmup_key] = Warmup(
+        runner_calls,
+        config.getoption("benchmark_warmup", False),
+        config.getoption("benchmark_warmup_iterations", None),
+    )
     if own_codspeed and (warning := codspeed_options.mode_mismatch(config)):
         _warn(warning)
     # pytest-benchmark runs disabled benchmarks once, unmeasured; --codspeed
@@ -209,11 +223,12 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> object:
         return None
     funcargs = pyfuncitem.funcargs
     argnames = tuple(pyfuncitem._fixtureinfo.argnames)
+    warmup = warmup_of(pyfuncitem.config).calls
     if _positional(func, argnames):
-        result = measure(client, pyfuncitem.nodeid, func, tuple(funcargs[a] for a in argnames), None)
+        result = measure(client, pyfuncitem.nodeid, func, tuple(funcargs[a] for a in argnames), None, warmup)
     else:
         kwargs = {a: funcargs[a] for a in argnames}
-        result = measure(client, pyfuncitem.nodeid, func, (), kwargs)
+        result = measure(client, pyfuncitem.nodeid, func, (), kwargs, warmup)
     if result is not None:
         warnings.warn(
             pytest.PytestReturnNotNoneWarning(

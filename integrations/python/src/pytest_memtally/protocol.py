@@ -1,7 +1,8 @@
 """memtally protocol v1 codec (protocol/SPEC.md): frames, canonical encoding, strict decoding.
 
 A message is a dict: "kind" plus that kind's fields, in canonical order, with str
-and int values, the same shape as protocol/vectors/vectors.json.
+and int values, the same shape as protocol/vectors/vectors.json. An optional field
+(start's warmup) is in the dict only when it is in the frame.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ FIELDS: dict[str, tuple[tuple[str, object], ...]] = {
         ("pid", _U32),
     ),
     "welcome": (("version", _U32), ("mode", str)),
-    "start": (("uri", str),),
+    "start": (("uri", str), ("warmup", _U32)),
     "stop": (),
     "pause": (),
     "resume": (),
@@ -66,6 +67,8 @@ FIELDS: dict[str, tuple[tuple[str, object], ...]] = {
 
 # Fields that must not be empty (SPEC.md 4.4 stage C rule 4).
 _NON_EMPTY = {("start", "uri"), ("marker", "name"), ("js_heap", "uri")}
+# Fields that a message may leave out (SPEC.md section 5): absent, or of their type.
+_OPTIONAL = {("start", "warmup")}
 
 
 def _check_fields(message: dict) -> None:
@@ -73,6 +76,8 @@ def _check_fields(message: dict) -> None:
     kind = message["kind"]
     for name, kind_of in FIELDS[kind]:
         if name not in message:
+            if (kind, name) in _OPTIONAL:
+                continue
             raise ProtocolError("malformed", f"{kind}: missing field {name!r}")
         value = message[name]
         if kind_of is str:
@@ -97,14 +102,15 @@ def encode(message: dict) -> bytes:
     _check_fields(message)
     ordered = {"kind": kind}
     for name, _ in FIELDS[kind]:
-        ordered[name] = message[name]
+        if name in message:
+            ordered[name] = message[name]
     try:
         payload = msgpack.packb(ordered, use_bin_type=True)
     except UnicodeEncodeError:
         raise ProtocolError("malformed", f"{kind}: a string is not valid UTF-8") from None
     for name, _ in FIELDS[kind]:
         limit = _MAX_STRING_SIZE.get((kind, name))
-        if limit is not None and len(ordered[name].encode()) > limit:
+        if limit is not None and name in ordered and len(ordered[name].encode()) > limit:
             size = len(ordered[name].encode())
             raise ProtocolError("too_large", f"{kind}.{name} of {size} bytes exceeds the limit of {limit} bytes")
     if len(payload) > MAX_FRAME_SIZE:

@@ -14,7 +14,10 @@ def test_pedantic(benchmark, trace):
         trace("setup")
         return ("body",), {}
 
-    benchmark.pedantic(trace, setup=setup, rounds=10, warmup_rounds=2)
+    def teardown(event):
+        trace("teardown")
+
+    benchmark.pedantic(trace, setup=setup, teardown=teardown, rounds=10, warmup_rounds=2)
 
 
 @pytest.mark.parametrize("name", ["x", "y"])
