@@ -26,13 +26,7 @@ COLD_AT_LEAST = 1000
 NUMBERS = ("alloc_count", "total_bytes", "free_count", "peak_bytes", "leaked_count", "leaked_bytes")
 
 
-def _runner_takes_warmup(runner):
-    """Whether this runner has --warmup; a runner without it passes MEMTALLY_WARMUP through."""
-    proc = run([runner, "help"])
-    return "--warmup" in proc.stdout + proc.stderr
-
-
-def run_suite(runner, tmp_path, env, args=(), warmup=None, deterministic=False, name="out"):
+def run_suite(runner, tmp_path, env, args=(), warmup=None, name="out"):
     """Runs tests/suites/warmup under the runner; returns its records by URI, and the process."""
     suite = tmp_path / "warmup"
     if not suite.exists():
@@ -40,19 +34,13 @@ def run_suite(runner, tmp_path, env, args=(), warmup=None, deterministic=False, 
     env = {k: v for k, v in env.items() if not k.startswith(("MEMTALLY_", "CODSPEED_", "PYTEST_"))}
     runner_args = []
     if warmup is not None:
-        if _runner_takes_warmup(runner):
-            runner_args = ["--warmup", str(warmup)]
-        else:
-            env["MEMTALLY_WARMUP"] = str(warmup)
-    prefix = []
-    if deterministic:
-        # What the runner does for a deterministic target: a fixed hash seed
-        # and no address-space randomisation.
-        env["PYTHONHASHSEED"] = "0"
-        prefix = ["setarch", "-R"]
+        runner_args = ["--warmup", str(warmup)]
+    # No PYTHONHASHSEED and no setarch here: the runner's deterministic
+    # start is what the two-runs test checks.
+    env.pop("PYTHONHASHSEED", None)
     out = tmp_path / name
     proc = run(
-        [*prefix, runner, "run", *runner_args, "--out", str(out), "--", sys.executable, "-m", "pytest", *args],
+        [runner, "run", *runner_args, "--out", str(out), "--", sys.executable, "-m", "pytest", *args],
         cwd=suite,
         env=env,
     )
@@ -90,6 +78,14 @@ def test_cold_call_of_a_lazy_cache_is_measured_with_warmup_0(cold, uri):
     assert cold[uri]["leaked_count"] >= COLD_AT_LEAST
 
 
+def test_results_say_which_call_was_measured(warm, cold):
+    # The runner records each start's warmup: the calls before the measured
+    # one, 0 for the cold first call.
+    assert {uri: b.get("warmup") for uri, b in cold.items()} == {uri: 0 for uri in cold}
+    assert all(b.get("warmup", 0) >= 1 for b in warm.values()), {uri: b.get("warmup") for uri, b in warm.items()}
+    assert warm[CACHE + "test_fixture"]["warmup"] == 1
+
+
 @pytest.mark.parametrize("which", ["warm", "cold"])
 def test_empty_benchmark_is_0_in_the_first_and_the_last_window(warm, cold, which):
     records = warm if which == "warm" else cold
@@ -123,8 +119,8 @@ def test_warmup_0_wins_over_the_suites_own_warmup(runner, tmp_path, clean_env):
 
 
 def test_two_runs_give_the_same_numbers(runner, tmp_path, clean_env):
-    first, _ = run_suite(runner, tmp_path, clean_env, deterministic=True, name="first")
-    second, _ = run_suite(runner, tmp_path, clean_env, deterministic=True, name="second")
+    first, _ = run_suite(runner, tmp_path, clean_env, name="first")
+    second, _ = run_suite(runner, tmp_path, clean_env, name="second")
     assert sorted(first) == sorted(second)
     assert len(first) == 13
     differ = {
