@@ -45,7 +45,8 @@ run() {
 	rm -rf "$work/out" "$work/log"
 	local env=(env -u MEMTALLY_WARMUP)
 	[ "$1" = unset ] || env+=("MEMTALLY_WARMUP=$1")
-	"${env[@]}" MEMTALLY_TEST_LOG=$work/log "$runner" run --name c-e2e --out "$work/out" -- "$bench" >"$work/stdout" 2>"$work/stderr" || {
+	# Set in the command, over whatever the runner sets.
+	MEMTALLY_TEST_LOG=$work/log "$runner" run --name c-e2e --out "$work/out" -- "${env[@]}" "$bench" >"$work/stdout" 2>"$work/stderr" || {
 		cat "$work/stdout" "$work/stderr"
 		exit 1
 	}
