@@ -13,8 +13,9 @@
 // the warm-up calls, outside any window, then the measured one, whose window
 // opens when its loop starts, after the real StartKeepRunning (barrier,
 // timers), and closes when the loop ends, before the real
-// FinishKeepRunning. Reporters see the measured repetition only. PauseTiming pauses it and ResumeTiming resumes it, so
-// a paused region stays out of the numbers and the instance one record.
+// FinishKeepRunning. Reporters see the measured repetition only.
+// PauseTiming pauses the window and ResumeTiming resumes it, so a paused
+// region stays out of the numbers and the instance one record.
 // Fixture SetUp/TearDown and everything the library does around the loop
 // stay outside.
 #include <benchmark/benchmark.h>
