@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "../include/memtally/registration.h"
+#include "measured_reporter.h"
 #include "memtally.h"
 
 #ifndef MEMTALLY_BENCHMARK_VERSION
@@ -56,6 +57,7 @@ extern std::string FLAGS_benchmark_out_format;
 using benchmark::BenchmarkReporter;
 using benchmark::State;
 using benchmark::internal::Benchmark;
+using memtally::benchmark::Measured;
 
 // State's members as real_names.h renamed them in the library's sources.
 // This file's State declares them by their public names, so they are
@@ -159,50 +161,6 @@ void close_window(Session& s) {
   memtally_stop();
   if (!memtally_active()) s.active = false;
 }
-
-// The runs of a report that belong to the measured call: its last
-// repetition, and the complexity fits (BigO, RMS), which have no
-// repetition. The warm-up repetitions, and the statistics over all of them,
-// are not the instance's.
-std::vector<BenchmarkReporter::Run> measured(
-    const std::vector<BenchmarkReporter::Run>& runs) {
-  std::vector<BenchmarkReporter::Run> kept;
-  for (const BenchmarkReporter::Run& run : runs) {
-    if (run.run_type == BenchmarkReporter::Run::RT_Iteration
-            ? run.repetition_index == run.repetitions - 1
-            : run.aggregate_name == "BigO" || run.aggregate_name == "RMS")
-      kept.push_back(run);
-  }
-  return kept;
-}
-
-// Passes the measured runs of every report on to a reporter of the user's.
-class Measured : public BenchmarkReporter {
- public:
-  explicit Measured(BenchmarkReporter* inner) : inner_(inner) {
-    SetOutputStream(&inner->GetOutputStream());
-    SetErrorStream(&inner->GetErrorStream());
-  }
-  bool ReportContext(const Context& context) override {
-    // google-benchmark points a file reporter's streams at the
-    // --benchmark_out file, through this wrapper: it is the inner one's.
-    inner_->SetOutputStream(&GetOutputStream());
-    inner_->SetErrorStream(&GetErrorStream());
-    return inner_->ReportContext(context);
-  }
-  void ReportRuns(const std::vector<Run>& runs) override {
-    std::vector<Run> kept = measured(runs);
-    if (!kept.empty()) inner_->ReportRuns(kept);
-    Reported(kept);
-  }
-  void Finalize() override { inner_->Finalize(); }
-
- protected:
-  virtual void Reported(const std::vector<Run>&) {}
-
- private:
-  BenchmarkReporter* inner_;
-};
 
 // The display reporter's Measured, which also moves the session to the next
 // instance once an instance has reported.
