@@ -93,6 +93,14 @@ fn others(c: &mut Criterion) {
             black_box("ab".repeat(n))
         })
     });
+    // Allocates on its first call only: nothing once warm (the default),
+    // its table with MEMTALLY_WARMUP=0, the cold first call.
+    c.bench_function("lazy_table", |b| {
+        b.iter(|| {
+            probe::hit("lazy_table");
+            black_box(rust_criterion_example::lazy_table().iter().sum::<u64>())
+        })
+    });
 }
 
 criterion_group!(benches, workloads::workloads, sums);

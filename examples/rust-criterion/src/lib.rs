@@ -27,3 +27,10 @@ pub fn leak_page() -> &'static mut [u8; 4096] {
 pub fn sum(values: &[u64]) -> u64 {
     values.iter().sum()
 }
+
+/// A table built on the first call and kept for the rest of the process:
+/// 512 values, one allocation of 4096 bytes, made by the first call only.
+pub fn lazy_table() -> &'static [u64] {
+    static TABLE: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| (0..512).collect())
+}

@@ -66,6 +66,14 @@ fn repeat_local(bencher: Bencher, s: &str) {
     });
 }
 
+/// Allocates on its first call only: nothing once warm (the default), its
+/// table with `MEMTALLY_WARMUP=0`, the cold first call.
+#[divan::bench]
+fn lazy_table() -> u64 {
+    probe::hit("lazy_table");
+    rust_divan_example::lazy_table().iter().sum()
+}
+
 /// Groups: the same benchmark name in two modules gives two URIs.
 #[divan::bench_group(sample_count = 10)]
 mod by_ref {

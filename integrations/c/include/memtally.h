@@ -83,6 +83,10 @@ struct memtally_message {
 	uint32_t gc_forced;                      /* js_heap */
 	uint32_t gc_count;                       /* js_heap */
 	uint64_t used_before, used_after, peak, retained_after; /* js_heap */
+	/* start: the calls of the body run outside any window before the one
+	 * this window measures, sent and received only when has_warmup is 1. */
+	uint32_t warmup;
+	int has_warmup;
 };
 
 /* Connects to the runner named by MEMTALLY_CTL_FIFO and MEMTALLY_ACK_FIFO,
@@ -105,6 +109,29 @@ int memtally_start(const char *uri);
 
 /* Same as memtally_start, for a uri that is not NUL-terminated. */
 int memtally_start_n(const char *uri, size_t len);
+
+/* Same as memtally_start, telling the runner that the caller ran the body
+ * warmup times outside any window before the call this window measures (0:
+ * the window holds the cold first call). The client runs nothing itself:
+ * warming up is the harness's business, e.g.
+ *
+ *     for (i = 0; i < n; i++) body();            outside any window
+ *     memtally_start_after_warmup(uri, n);
+ *     body();                                    the measured call
+ *     memtally_stop();
+ *
+ * where n is MEMTALLY_WARMUP's value (memtally_warmup_calls()). */
+int memtally_start_after_warmup(const char *uri, uint32_t warmup);
+
+/* Same as memtally_start_after_warmup, for a uri that is not NUL-terminated. */
+int memtally_start_after_warmup_n(const char *uri, size_t len, uint32_t warmup);
+
+/* The number of warm-up calls the runner asks for before each measured
+ * call: MEMTALLY_WARMUP, or 1 when it is absent or empty (a runner that
+ * predates it). Returns -1, with a message on stderr, when it holds
+ * something other than a number from 0 to 4294967295: the harness should
+ * then exit rather than guess. Reads the environment, allocates nothing. */
+long long memtally_warmup_calls(void);
 
 /* Closes the open window. Returns MEMTALLY_OK once the runner stopped
  * tracking, MEMTALLY_INACTIVE without a runner. */

@@ -235,17 +235,30 @@ struct field {
 	const char *key;
 	int is_str;
 	uint64_t max;
-	size_t offset; /* into struct memtally_message */
+	size_t offset;  /* into struct memtally_message */
+	size_t present; /* optional fields: offset of the int saying it is set; 0 when required */
 };
 
-#define F_STR(name) {#name, 1, 0, offsetof(struct memtally_message, name)}
-#define F_U32(name) {#name, 0, 0xffffffffu, offsetof(struct memtally_message, name)}
-#define F_U64(name) {#name, 0, UINT64_MAX, offsetof(struct memtally_message, name)}
+#define F_STR(name) {#name, 1, 0, offsetof(struct memtally_message, name), 0}
+#define F_U32(name) {#name, 0, 0xffffffffu, offsetof(struct memtally_message, name), 0}
+#define F_U64(name) {#name, 0, UINT64_MAX, offsetof(struct memtally_message, name), 0}
+#define F_OPT_U32(name, flag) \
+	{#name, 0, 0xffffffffu, offsetof(struct memtally_message, name), \
+	 offsetof(struct memtally_message, flag)}
+
+/* Whether the message carries field f: required fields always do. */
+static int has_field(const struct memtally_message *m, const struct field *f) {
+	int set;
+	if (!f->present)
+		return 1;
+	memcpy(&set, (const char *)m + f->present, sizeof set);
+	return set != 0;
+}
 
 static const struct field hello_fields[] = {F_U32(version), F_U32(min_version),
 	F_STR(integration), F_STR(integration_version), F_U32(pid)};
 static const struct field welcome_fields[] = {F_U32(version), F_STR(mode)};
-static const struct field start_fields[] = {F_STR(uri)};
+static const struct field start_fields[] = {F_STR(uri), F_OPT_U32(warmup, has_warmup)};
 static const struct field error_fields[] = {F_STR(reason)};
 static const struct field marker_fields[] = {F_STR(name), F_U64(timestamp)};
 static const struct field js_heap_fields[] = {F_STR(uri), F_U32(gc_forced),
@@ -256,7 +269,7 @@ static const struct field *fields_of(enum memtally_kind k, size_t *n) {
 	switch (k) {
 	case MEMTALLY_HELLO: *n = 5; return hello_fields;
 	case MEMTALLY_WELCOME: *n = 2; return welcome_fields;
-	case MEMTALLY_START: *n = 1; return start_fields;
+	case MEMTALLY_START: *n = 2; return start_fields;
 	case MEMTALLY_ERROR: *n = 1; return error_fields;
 	case MEMTALLY_MARKER: *n = 2; return marker_fields;
 	case MEMTALLY_JS_HEAP: *n = 7; return js_heap_fields;
@@ -376,8 +389,14 @@ int memtally_decode(const unsigned char *payload, size_t len,
 					break;
 				}
 			}
+			if (!v && fs[f].present)
+				continue;
 			if (!v)
 				return MEMTALLY_MALFORMED;
+			if (fs[f].present) {
+				int set = 1;
+				memcpy((char *)m + fs[f].present, &set, sizeof set);
+			}
 			if (fs[f].is_str) {
 				struct memtally_str s;
 				if (v->h.type != T_STR)
@@ -475,7 +494,7 @@ static void put_str(struct writer *w, const char *s, size_t n) {
 int memtally_encode(const struct memtally_message *m, unsigned char *out,
                     size_t cap, size_t *len) {
 	struct writer w;
-	size_t nf, f, payload;
+	size_t nf, f, payload, npairs = 1;
 	const struct field *fs = fields_of(m->kind, &nf);
 	const char *kname = kind_name(m->kind);
 
@@ -505,11 +524,15 @@ int memtally_encode(const struct memtally_message *m, unsigned char *out,
 	w.cap = cap;
 	w.pos = MEMTALLY_HEADER_SIZE;
 	w.full = cap < MEMTALLY_HEADER_SIZE;
-	put_be(&w, 0x80 | (unsigned)(1 + nf), 0, 0);
+	for (f = 0; f < nf; f++)
+		npairs += (size_t)has_field(m, &fs[f]);
+	put_be(&w, 0x80 | (unsigned)npairs, 0, 0);
 	put_str(&w, "kind", 4);
 	put_str(&w, kname, strlen(kname));
 	for (f = 0; f < nf; f++) {
 		const char *field = (const char *)m + fs[f].offset;
+		if (!has_field(m, &fs[f]))
+			continue;
 		put_str(&w, fs[f].key, strlen(fs[f].key));
 		if (fs[f].is_str) {
 			struct memtally_str s;
@@ -829,7 +852,8 @@ static int expect_ack(const unsigned char *frame, size_t len, const char *what) 
 	return gone("request answered with something other than ack or error");
 }
 
-int memtally_start_n(const char *uri, size_t n) {
+/* Sends start, with the warm-up count when has_warmup is 1. */
+static int start(const char *uri, size_t n, int has_warmup, uint32_t warmup) {
 	struct memtally_message m;
 	size_t len;
 	int r;
@@ -839,6 +863,8 @@ int memtally_start_n(const char *uri, size_t n) {
 	m.kind = MEMTALLY_START;
 	m.uri.ptr = uri;
 	m.uri.len = n;
+	m.has_warmup = has_warmup;
+	m.warmup = warmup;
 	r = memtally_encode(&m, s.request, FRAME_BUF, &len);
 	if (r != MEMTALLY_OK) {
 		warn("start not sent", "the uri is empty, not UTF-8, or too long");
@@ -847,8 +873,39 @@ int memtally_start_n(const char *uri, size_t n) {
 	return expect_ack(s.request, len, "start");
 }
 
+int memtally_start_n(const char *uri, size_t n) {
+	return start(uri, n, 0, 0);
+}
+
 int memtally_start(const char *uri) {
 	return memtally_start_n(uri, uri ? strlen(uri) : 0);
+}
+
+int memtally_start_after_warmup_n(const char *uri, size_t n, uint32_t warmup) {
+	return start(uri, n, 1, warmup);
+}
+
+int memtally_start_after_warmup(const char *uri, uint32_t warmup) {
+	return memtally_start_after_warmup_n(uri, uri ? strlen(uri) : 0, warmup);
+}
+
+long long memtally_warmup_calls(void) {
+	const char *v = getenv("MEMTALLY_WARMUP");
+	unsigned long long n = 0;
+	const char *p;
+	if (!v || !*v)
+		return 1;
+	/* Digits only, at most uint32's: strtoul would take signs and spaces. */
+	for (p = v; *p; p++) {
+		if (*p < '0' || *p > '9' || p - v >= 10)
+			break;
+		n = n * 10 + (unsigned long long)(*p - '0');
+	}
+	if (*p || n > 0xffffffffull) {
+		fprintf(stderr, "memtally: read MEMTALLY_WARMUP: \"%.64s\" is not a number of calls (0 to 4294967295)\n", v);
+		return -1;
+	}
+	return (long long)n;
 }
 
 int memtally_stop(void) {

@@ -7,41 +7,71 @@ runner=${MEMTALLY_RUNNER:?MEMTALLY_RUNNER must name the runner binary}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-echo "-- under the runner"
-MEMTALLY_TEST_LOG=$work/log "$runner" run --name c-e2e --out "$work/out" -- "$bench" >"$work/stdout" 2>"$work/stderr" || {
-	cat "$work/stdout" "$work/stderr"
-	exit 1
-}
-grep -qx 'under runner: yes' "$work/stdout"
-python3 - "$work/out/results.json" "$work/log" <<'PY'
+# check WARMUP: the results and the phase log of a run whose harness ran
+# WARMUP warm-up calls of each body before its window.
+check() {
+	python3 - "$work/out/results.json" "$work/log" "$1" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))
 log = [l.split() for l in open(sys.argv[2])]
-want = ["tests/e2e_bench.c::alloc_1000_bytes", "tests/e2e_bench.c::empty"]
+warmup = int(sys.argv[3])
+want = ["tests/e2e_bench.c::alloc_1000_bytes", "tests/e2e_bench.c::empty",
+        "tests/e2e_bench.c::lazy_table"]
 records = results["benchmarks"]
 assert [r["uri"] for r in records] == want, records
 for r in records:
     assert r["status"] == "ok", r
     lines = [(p, int(ns)) for p, uri, ns in log if uri == r["uri"]]
-    assert [p for p, _ in lines] == ["setup", "body", "teardown"], lines
+    assert [p for p, _ in lines] == ["setup"] + ["warmup"] * warmup + ["body", "teardown"], lines
     for p, ns in lines:
         inside = r["start_ns"] <= ns <= r["stop_ns"]
         assert inside == (p == "body"), (r["uri"], p, ns, r["start_ns"], r["stop_ns"])
 # The client adds nothing to a window: the empty body allocates nothing,
-# the other exactly its one block.
+# the other exactly its one block; the lazy table costs its block cold, and
+# nothing once warm.
 numbers = {r["uri"]: (r["alloc_count"], r["total_bytes"], r["leaked_bytes"]) for r in records}
 assert numbers[want[0]] == (1, 1000, 1000), numbers  # freed after the window
 assert numbers[want[1]] == (0, 0, 0), numbers
+assert numbers[want[2]] == ((1, 4096, 4096) if warmup == 0 else (0, 0, 0)), numbers
 integ = results["targets"][0]["integrations"]
 assert [(i["name"], i["protocol_version"]) for i in integ] == [("memtally-c-e2e", 1)], integ
-print("ok: one record per benchmark, bodies inside their windows, setup and teardown outside")
+print(f"ok (warm-up {warmup}): one record per benchmark, bodies inside their windows, the rest outside")
 PY
+}
+
+# run WARMUP: the bench under the runner, with MEMTALLY_WARMUP=WARMUP
+# ("unset": without the variable, as under a runner that predates it).
+run() {
+	rm -rf "$work/out" "$work/log"
+	local env=(env -u MEMTALLY_WARMUP)
+	[ "$1" = unset ] || env+=("MEMTALLY_WARMUP=$1")
+	# Set in the command, over whatever the runner sets.
+	MEMTALLY_TEST_LOG=$work/log "$runner" run --name c-e2e --out "$work/out" -- "${env[@]}" "$bench" >"$work/stdout" 2>"$work/stderr" || {
+		cat "$work/stdout" "$work/stderr"
+		exit 1
+	}
+	grep -qx 'under runner: yes' "$work/stdout"
+}
+
+echo "-- under the runner, warm: one warm-up call when the variable is absent"
+run unset && check 1
+echo "-- under the runner, cold: MEMTALLY_WARMUP=0"
+run 0 && check 0
+echo "-- under the runner, MEMTALLY_WARMUP=3"
+run 3 && check 3
+
+echo "-- a MEMTALLY_WARMUP that is not a number stops the harness, with the reason"
+status=0
+out=$(MEMTALLY_WARMUP=-1 MEMTALLY_TEST_LOG=$work/bad-log "$bench" 2>&1) || status=$?
+[ "$status" -eq 1 ] || { echo "exit status $status, want 1: $out"; exit 1; }
+[ "$out" = 'memtally: read MEMTALLY_WARMUP: "-1" is not a number of calls (0 to 4294967295)' ] || { echo "unexpected output: $out"; exit 1; }
+[ ! -s "$work/bad-log" ] || { echo "benchmarks ran:"; cat "$work/bad-log"; exit 1; }
 
 echo "-- without the runner"
 rm -f "$work/log"
 out=$(env -u MEMTALLY_CTL_FIFO -u MEMTALLY_ACK_FIFO MEMTALLY_TEST_LOG=$work/log "$bench" 2>&1)
 [ "$out" = "under runner: no" ] || { echo "unexpected output: $out"; exit 1; }
-[ "$(grep -c '^body ' "$work/log")" -eq 2 ]
+[ "$(grep -c '^body ' "$work/log")" -eq 3 ]
 
 echo "-- stale environment: a fifo nobody reads is quietly ignored"
 mkfifo "$work/ctl" "$work/ack"

@@ -90,6 +90,10 @@ static int same(const struct memtally_message *m, json_t *msg,
 		} else if (!strcmp(key, "retained_after")) {
 			if (!uint_matches(m->retained_after, v)) return 0;
 			want->retained_after = strtoull(json_string_value(v), NULL, 10);
+		} else if (!strcmp(key, "warmup")) {
+			if (!m->has_warmup || !uint_matches(m->warmup, v)) return 0;
+			want->warmup = (uint32_t)strtoull(json_string_value(v), NULL, 10);
+			want->has_warmup = 1;
 		} else if (!strcmp(key, "timestamp")) {
 			if (!uint_matches(m->timestamp, v)) return 0;
 			want->timestamp = strtoull(json_string_value(v), NULL, 10);
@@ -115,7 +119,8 @@ static int same(const struct memtally_message *m, json_t *msg,
 			return 0;
 		}
 	}
-	return 1;
+	/* an optional field the vector lacks must not be decoded either */
+	return !(m->has_warmup && !want->has_warmup);
 }
 
 static void valid(json_t *vec) {

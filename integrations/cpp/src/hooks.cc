@@ -7,20 +7,25 @@
 //
 // Under the runner, RunSpecifiedBenchmarks first lists the instances it is
 // about to run (the names become URIs), forces every instance to one
-// iteration, one repetition and no warm-up, then runs them with a display
-// reporter that tells this file when each instance is done. The window of
-// an instance opens when its loop starts, after the real StartKeepRunning
-// (barrier, timers), and closes when the loop ends, before the real
-// FinishKeepRunning. PauseTiming pauses it and ResumeTiming resumes it, so
-// a paused region stays out of the numbers and the instance one record.
+// iteration and no time-based warm-up, then runs them with a display
+// reporter that tells this file when each instance is done. Each instance
+// runs MEMTALLY_WARMUP + 1 repetitions (1 + 1 when the runner does not say):
+// the warm-up calls, outside any window, then the measured one, whose window
+// opens when its loop starts, after the real StartKeepRunning (barrier,
+// timers), and closes when the loop ends, before the real
+// FinishKeepRunning. Reporters see the measured repetition only.
+// PauseTiming pauses the window and ResumeTiming resumes it, so a paused
+// region stays out of the numbers and the instance one record.
 // Fixture SetUp/TearDown and everything the library does around the loop
 // stay outside.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -28,6 +33,7 @@
 #include <vector>
 
 #include "../include/memtally/registration.h"
+#include "measured_reporter.h"
 #include "memtally.h"
 
 #ifndef MEMTALLY_BENCHMARK_VERSION
@@ -37,11 +43,21 @@
 namespace benchmark {
 // Defined by google-benchmark, but not declared in its header.
 extern bool FLAGS_benchmark_list_tests;
+extern std::string FLAGS_benchmark_out;
+extern std::string FLAGS_benchmark_out_format;
 }  // namespace benchmark
+
+// google-benchmark's own warm-up (MinWarmUpTime, --benchmark_min_warmup_time,
+// off by default) is a time, spent in rounds of 1, 10, 100... iterations
+// until one round lasts that long. Under the runner it is replaced by
+// MEMTALLY_WARMUP calls: the calls are repetitions, whose number is fixed
+// before the instance runs, and a time gives no number of calls until they
+// have run.
 
 using benchmark::BenchmarkReporter;
 using benchmark::State;
 using benchmark::internal::Benchmark;
+using memtally::benchmark::Measured;
 
 // State's members as real_names.h renamed them in the library's sources.
 // This file's State declares them by their public names, so they are
@@ -116,7 +132,9 @@ struct Session {
   // relaxed load.
   std::atomic<bool> active{false};
   std::vector<std::string> uris;  // one per instance, in run order
+  uint32_t warmup = 0;            // warm-up calls of each instance
   size_t current = 0;             // instance whose loop runs next
+  uint32_t calls = 0;             // its calls begun so far
   bool current_measured = false;  // its window was opened already
   int entered = 0;                // threads of the instance that began the loop
   int finished = 0;               // ... and that ended it
@@ -132,7 +150,8 @@ Session& session() {
 
 void open_window(Session& s) {
   const std::string& uri = s.uris[s.current];
-  s.window = memtally_start_n(uri.data(), uri.size()) == MEMTALLY_OK;
+  s.window = memtally_start_after_warmup_n(uri.data(), uri.size(), s.warmup) ==
+             MEMTALLY_OK;
   if (!memtally_active()) s.active = false;
 }
 
@@ -143,31 +162,23 @@ void close_window(Session& s) {
   if (!memtally_active()) s.active = false;
 }
 
-// Passes every report through to the user's display reporter, and moves
-// the session to the next instance once an instance has reported.
-class Tracker : public BenchmarkReporter {
+// The display reporter's Measured, which also moves the session to the next
+// instance once an instance has reported.
+class Tracker : public Measured {
  public:
-  explicit Tracker(BenchmarkReporter* inner) : inner_(inner) {
-    SetOutputStream(&inner->GetOutputStream());
-    SetErrorStream(&inner->GetErrorStream());
-  }
-  bool ReportContext(const Context& context) override {
-    return inner_->ReportContext(context);
-  }
-  void ReportRuns(const std::vector<Run>& runs) override {
-    inner_->ReportRuns(runs);
+  explicit Tracker(BenchmarkReporter* inner) : Measured(inner) {}
+
+ protected:
+  void Reported(const std::vector<Run>& runs) override {
     Session& s = session();
     std::lock_guard<std::mutex> lock(s.mu);
     for (const Run& run : runs) {
       if (run.run_type != Run::RT_Iteration) continue;
       s.current++;
+      s.calls = 0;
       s.current_measured = false;
     }
   }
-  void Finalize() override { inner_->Finalize(); }
-
- private:
-  BenchmarkReporter* inner_;
 };
 
 // Receives the instance names of a --benchmark_list_tests pass.
@@ -233,9 +244,14 @@ bool prepare(BenchmarkReporter* file, const std::string* spec) {
   // running the benchmarks unmeasured would change what the run means.
   if (connected < 0) std::exit(1);
   if (connected == 0) return false;
+  // Likewise a warm-up request that is not a number (it said why).
+  long long warmup = memtally_warmup_calls();
+  if (warmup < 0) std::exit(1);
   Session& s = session();
   s.uris.clear();
+  s.warmup = static_cast<uint32_t>(warmup);
   s.current = 0;
+  s.calls = 0;
   s.current_measured = false;
 
   // The names, as google-benchmark prints them, before memory mode
@@ -265,16 +281,21 @@ bool prepare(BenchmarkReporter* file, const std::string* spec) {
     }
   }
 
-  // Exactly one run of one iteration per instance, in listed order.
+  // Runs of one iteration per instance, in listed order: the warm-up calls,
+  // then the measured one.
+  const int repetitions = static_cast<int>(
+      std::min<long long>(warmup + 1, std::numeric_limits<int>::max()));
   set_flags({"--benchmark_min_time=0", "--benchmark_min_warmup_time=0",
-             "--benchmark_repetitions=1",
+             "--benchmark_repetitions=" + std::to_string(repetitions),
              "--benchmark_enable_random_interleaving=false",
              "--benchmark_report_aggregates_only=false",
              "--benchmark_display_aggregates_only=false"});
+  s.warmup = static_cast<uint32_t>(repetitions - 1);
   for (Family& f : families()) {
     Benchmark* b = f.benchmark;
     if (b->*get(FamilyIterations()) != 0) b->*get(FamilyIterations()) = 1;
-    if (b->*get(FamilyRepetitions()) != 0) b->*get(FamilyRepetitions()) = 1;
+    if (b->*get(FamilyRepetitions()) != 0)
+      b->*get(FamilyRepetitions()) = repetitions;
     b->*get(FamilyMinTime()) = 0;
     b->*get(FamilyMinWarmUpTime()) = 0;
     b->*get(FamilyAggregation()) = benchmark::internal::ARM_Unspecified;
@@ -294,7 +315,24 @@ size_t run_specified(BenchmarkReporter* display, BenchmarkReporter* file,
     display = fallback.get();
   }
   Tracker tracker(display);
-  size_t n = run(&tracker, file, spec);
+  // --benchmark_out without a file reporter of the caller's: the reporter
+  // google-benchmark would make for it, made here so that it is filtered
+  // too (its CreateReporter, for a file: no colour, no tabular output).
+  std::unique_ptr<BenchmarkReporter> default_file;
+  if (!file && !benchmark::FLAGS_benchmark_out.empty()) {
+    const std::string& format = benchmark::FLAGS_benchmark_out_format;
+    if (format == "json")
+      default_file.reset(new benchmark::JSONReporter);
+    else if (format == "csv")
+      default_file.reset(new benchmark::CSVReporter);
+    else if (format == "console")
+      default_file.reset(new benchmark::ConsoleReporter(benchmark::ConsoleReporter::OO_None));
+    // Another format is left to google-benchmark, which refuses it.
+    file = default_file.get();
+  }
+  std::unique_ptr<Measured> file_measured;
+  if (file) file_measured.reset(new Measured(file));
+  size_t n = run(&tracker, file_measured.get(), spec);
   Session& s = session();
   bool connected = s.active.exchange(false);
   if (connected && s.current != s.uris.size())
@@ -315,7 +353,9 @@ void State::StartKeepRunning() {
   // all of its threads (State::threads()) have left the loop.
   if (s.entered++ == 0) {
     s.finished = 0;
-    if (!s.current_measured && s.current < s.uris.size()) {
+    // The calls before the last repetition's are the warm-up.
+    if (s.calls++ == s.warmup && !s.current_measured &&
+        s.current < s.uris.size()) {
       s.current_measured = true;
       open_window(s);
     }

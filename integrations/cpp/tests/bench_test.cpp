@@ -119,6 +119,17 @@ static void BM_Paused(benchmark::State& state) {
 }
 BENCHMARK(BM_Paused);
 
+// Allocates on its first call only, as a lazily built table does: nothing
+// once warm, the table (its vector and the vector's 1000 ints) cold.
+static void BM_LazyStatic(benchmark::State& state) {
+  for (auto _ : state) {
+    log_phase("body", "BM_LazyStatic");
+    static const std::vector<int>* table = new std::vector<int>(1000, 1);
+    benchmark::DoNotOptimize(table->data());
+  }
+}
+BENCHMARK(BM_LazyStatic);
+
 class Fix : public benchmark::Fixture {
  public:
   void SetUp(const benchmark::State&) override {

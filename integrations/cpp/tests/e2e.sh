@@ -9,17 +9,27 @@ runner=${MEMTALLY_RUNNER:?MEMTALLY_RUNNER must name the runner binary}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-echo "-- under the runner"
-MEMTALLY_TEST_LOG=$work/log "$runner" run --name cpp --out "$work/out" -- "$bench" >"$work/stdout" 2>"$work/stderr" || {
-	cat "$work/stdout" "$work/stderr"
-	exit 1
-}
-python3 - "$work/out/results.json" "$work/log" <<'PY'
+# under WARMUP [ARGS...]: runs the bench under the runner with
+# MEMTALLY_WARMUP=WARMUP ("unset": without the variable, as under a runner
+# that predates it, which means one call), and checks the results.
+under() {
+	local warmup=$1 calls=$1
+	shift
+	local env=(env -u MEMTALLY_WARMUP)
+	if [ "$warmup" = unset ]; then calls=1; else env+=("MEMTALLY_WARMUP=$warmup"); fi
+	rm -rf "$work/out" "$work/log"
+	# Set in the command, over whatever the runner sets.
+	MEMTALLY_TEST_LOG=$work/log "$runner" run --name cpp --out "$work/out" -- "${env[@]}" "$bench" "$@" >"$work/stdout" 2>"$work/stderr" || {
+		cat "$work/stdout" "$work/stderr"
+		exit 1
+	}
+	python3 - "$work/out/results.json" "$work/log" "$calls" <<'PY'
 import json, sys
 from collections import defaultdict
 
 results = json.load(open(sys.argv[1]))
 log = [line.split() for line in open(sys.argv[2])]
+warmup = int(sys.argv[3])
 main, other = "tests/bench_test.cpp::", "tests/bench_other.cpp::"
 names = [
     "BM_Empty", "BM_Reserve", "BM_Concat/8", "BM_Concat/64",
@@ -27,7 +37,7 @@ names = [
     "BM_Product/1/7", "BM_Product/2/7", "BM_Template<int>/4", "BM_KeepRunning",
     "custom_name", "BM_Iterations/iterations:50",
     # PauseTiming pauses the window: still one record.
-    "BM_Paused",
+    "BM_Paused", "BM_LazyStatic",
     "Fix/Fill", "Fix/Sized/16", "BM_Threads/threads:2", "BM_Capture/small",
     # BM_SkipBeforeLoop never enters its loop: no window.
     "TFix<long>/Build",
@@ -51,17 +61,23 @@ def uri_of(logged):
 def inside(uri, ns):
     return any(a <= ns <= b for a, b in windows[uri])
 
-# Each instance's loop body ran exactly once, inside its window (BM_Paused
-# logs before and after its paused region; BM_Threads once per thread).
-bodies = defaultdict(int)
+# Each instance's loop body ran once inside its window, and once per
+# warm-up call before it (BM_Paused logs before and after its paused region;
+# BM_Threads once per thread).
+inside_bodies, before_bodies = defaultdict(int), defaultdict(int)
 for phase, name, ns in log:
     if phase == "body":
-        bodies[uri_of(name)] += 1
-        assert inside(uri_of(name), int(ns)), ("body outside its window", name, ns)
-want = {u: 1 for u in uris if u != main + "BM_Empty"}
-want[main + "BM_Paused"] = 2
-want[main + "BM_Threads/threads:2"] = 2
-assert dict(bodies) == want, dict(bodies)
+        uri, ns = uri_of(name), int(ns)
+        if inside(uri, ns):
+            inside_bodies[uri] += 1
+        else:
+            assert all(ns < a for a, _ in windows[uri]), ("body after its window", name, ns)
+            before_bodies[uri] += 1
+per_call = {u: 1 for u in uris if u != main + "BM_Empty"}
+per_call[main + "BM_Paused"] = 2
+per_call[main + "BM_Threads/threads:2"] = 2
+assert dict(inside_bodies) == per_call, dict(inside_bodies)
+assert dict(before_bodies) == {u: n * warmup for u, n in per_call.items() if warmup}, dict(before_bodies)
 
 # Setup before the loop and fixture SetUp/TearDown ran outside every
 # window. Paused regions run inside their window's span; their allocations
@@ -85,14 +101,55 @@ assert numbers(main + "BM_Reserve") == (1, 1000, 0), numbers(main + "BM_Reserve"
 # benchmark's: neither its allocation nor its free counts.
 assert numbers(main + "BM_Paused") == (0, 0, 0), numbers(main + "BM_Paused")
 assert by_uri[main + "BM_Paused"]["untracked_frees"] == 0, by_uri[main + "BM_Paused"]
+# The lazily built table is the first call's: nothing once warm.
+lazy = (2, 24 + 4000, 24 + 4000) if warmup == 0 else (0, 0, 0)
+assert numbers(main + "BM_LazyStatic") == lazy, numbers(main + "BM_LazyStatic")
 integ = results["targets"][0]["integrations"]
 assert [i["name"] for i in integ] == ["memtally-google-benchmark"], integ
-print("ok: %d windows, bodies once inside them, setup/teardown/paused outside" % len(records))
+print("ok (warm-up %d): %d windows, bodies once inside them, warm-up calls before them, "
+      "setup/teardown/paused outside" % (warmup, len(records)))
 PY
-# The harness still prints its header and table, each instance once.
-grep -qx "Running $bench" "$work/stderr"
-grep -q '^BM_Reserve ' "$work/stdout"
-[ "$(grep -c '^Fix/Sized/16 ' "$work/stdout")" -eq 1 ]
+	# The harness still prints its header and table, each instance once:
+	# the warm-up repetitions, and statistics over them, are not shown.
+	grep -qx "Running $bench" "$work/stderr"
+	grep -q '^BM_Reserve ' "$work/stdout"
+	[ "$(grep -c '^Fix/Sized/16 ' "$work/stdout")" -eq 1 ]
+	if grep -Eq '_(mean|median|stddev|cv) ' "$work/stdout"; then
+		echo "statistics over warm-up repetitions shown:" >&2
+		cat "$work/stdout" >&2
+		exit 1
+	fi
+}
+
+echo "-- under the runner, without MEMTALLY_WARMUP: one warm-up call"
+under unset
+echo "-- under the runner, MEMTALLY_WARMUP=0: the cold first call"
+under 0
+echo "-- under the runner, MEMTALLY_WARMUP=2, and --benchmark_out: the file has the measured calls only"
+under 2 --benchmark_out="$work/gb.json" --benchmark_out_format=json
+python3 - "$work/gb.json" <<'PY'
+import json, sys
+runs = json.load(open(sys.argv[1]))["benchmarks"]
+names = [r["name"] for r in runs]
+# One run per instance: the 24 with a window, and BM_SkipBeforeLoop.
+assert len(names) == 25, names
+assert all(r["run_type"] == "iteration" for r in runs), runs
+assert "Fix/Sized/16" in names and "BM_LazyStatic" in names, names
+PY
+echo "-- a MEMTALLY_WARMUP that is not a number: the suite stops with the reason, running nothing"
+rm -f "$work/log"
+status=0
+"$runner" run --name cpp --out "$work/out-bad" -- env MEMTALLY_WARMUP=x MEMTALLY_TEST_LOG=$work/log "$bench" >"$work/stdout" 2>"$work/stderr" || status=$?
+[ "$status" -ne 0 ] || { echo "the runner exited 0" >&2; exit 1; }
+grep -q 'memtally: read MEMTALLY_WARMUP: "x" is not a number of calls (0 to 4294967295)' "$work/stderr" || {
+	echo "no reason on stderr:" >&2
+	cat "$work/stdout" "$work/stderr" >&2
+	exit 1
+}
+if grep -q '^body ' "$work/log" 2>/dev/null; then
+	echo "benchmarks ran unmeasured" >&2
+	exit 1
+fi
 
 echo "-- without the runner: plain google-benchmark"
 rm -f "$work/log"

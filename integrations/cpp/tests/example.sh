@@ -23,8 +23,11 @@ grep -q "^benchmark_DIR:PATH=$prefix/" "$example/build/CMakeCache.txt" || {
 	grep '^benchmark_DIR' "$example/build/CMakeCache.txt"
 	exit 1
 }
-ldd "$example/build/bench" | grep -q "libbenchmark\.so\.1 => $prefix/" || {
-	ldd "$example/build/bench"
+# Not `ldd | grep -q`: grep leaving at the first match can kill ldd with
+# SIGPIPE, which pipefail turns into a failure.
+ldd "$example/build/bench" >"$work/ldd"
+grep -q "libbenchmark\.so\.1 => $prefix/" "$work/ldd" || {
+	cat "$work/ldd"
 	exit 1
 }
 # The other build is linked against Debian's library, by the plain names.

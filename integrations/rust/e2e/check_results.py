@@ -1,12 +1,13 @@
 """Checks a runner's results.json for one of the Rust examples.
 
-usage: check_results.py divan|criterion RESULTS_JSON TRACE_FILE
+usage: check_results.py divan|criterion RESULTS_JSON TRACE_FILE [WARMUP]
 
 The example benchmarks log `<label> <CLOCK_MONOTONIC ns> <pid>` lines to
 TRACE_FILE from each body and each setup (src/probe.rs). This script checks
 that every target reported exactly the expected benchmarks, each ok, each body
-run once inside its window and each setup outside it, and the exact memory
-numbers of the workloads whose allocations are known.
+run WARMUP times (default 1, MEMTALLY_WARMUP's default) before its window and
+once inside it, each setup outside it, and the exact memory numbers of the
+workloads whose allocations are known.
 """
 
 import json
@@ -33,6 +34,18 @@ KNOWN = {
 }
 STRING_GROWTH = [0, 8, 16, 32, 64, 128, 0]
 
+# A table built by the first call and kept: cold, its one block, never
+# freed; warm, nothing.
+LAZY = {
+    "cold": dict(alloc_count=1, total_bytes=4096, free_count=0, peak_bytes=4096, leaked_count=1, leaked_bytes=4096),
+    "warm": dict(alloc_count=0, total_bytes=0, free_count=0, peak_bytes=0, leaked_count=0, leaked_bytes=0),
+}
+
+# Setups that run once per benchmark, in the benchmark function before its
+# routine is given; every other setup builds the input of one call, warm-up
+# calls included.
+SETUP_ONCE = {"setup:by_closure::sum"}
+
 # Benchmarks of the system-allocator target besides the workloads:
 # name -> (body label, setup label or None, exact numbers or None).
 EXTRA = {
@@ -49,6 +62,7 @@ EXTRA = {
         "repeat_local[bb]": ("repeat_local[bb]", None, dict(alloc_count=1, total_bytes=200)),
         "by_ref::sum": ("by_ref::sum", "setup:by_ref::sum", dict(alloc_count=0, total_bytes=0)),
         "by_closure::sum": ("by_closure::sum", "setup:by_closure::sum", dict(alloc_count=0, total_bytes=0)),
+        "lazy_table": ("lazy_table", None, "lazy"),
     },
     "criterion": {
         "sum::batched": ("sum::batched", "setup:sum::batched", dict(alloc_count=0, total_bytes=0)),
@@ -59,11 +73,12 @@ EXTRA = {
         "collect::batched": ("collect::batched", "setup:collect::batched", None),
         "large_drop_4096": ("large_drop_4096", None, dict(alloc_count=1, total_bytes=4096, free_count=0)),
         "repeat[3]": ("repeat[3]", None, dict(alloc_count=1, total_bytes=6, leaked_bytes=0)),
+        "lazy_table": ("lazy_table", None, "lazy"),
     },
 }
 
 
-def main(harness, results_path, trace_path):
+def main(harness, results_path, trace_path, warmup=1):
     with open(results_path) as f:
         results = json.load(f)
     trace = defaultdict(list)  # (pid, label) -> [ns]
@@ -117,23 +132,28 @@ def main(harness, results_path, trace_path):
             if uri not in expected:
                 continue
             label, setup, numbers = expected[uri]
+            if numbers == "lazy":
+                numbers = LAZY["cold" if warmup == 0 else "warm"]
             if rec["status"] != "ok":
                 fail(f"{uri}: status {rec['status']}: {rec.get('reason')}")
             if rec.get("dropped_events", 0) != 0:
                 fail(f"{uri}: {rec['dropped_events']} dropped events")
             start, stop = rec["start_ns"], rec["stop_ns"]
             if label is not None:
-                hits = trace.get((rec["pid"], label), [])
-                if len(hits) != 1:
-                    fail(f"{uri}: body ran {len(hits)} times, want exactly once")
-                elif not start <= hits[0] <= stop:
-                    fail(f"{uri}: body at {hits[0]} outside its window [{start}, {stop}]")
+                hits = sorted(trace.get((rec["pid"], label), []))
+                if len(hits) != 1 + warmup:
+                    fail(f"{uri}: body ran {len(hits)} times, want {warmup} warm-up calls and one measured")
+                elif not start <= hits[-1] <= stop:
+                    fail(f"{uri}: body at {hits[-1]} outside its window [{start}, {stop}]")
+                elif any(ns >= start for ns in hits[:-1]):
+                    fail(f"{uri}: warm-up calls {hits[:-1]} not before its window starts at {start}")
             if setup is not None:
                 hits = trace.get((rec["pid"], setup), [])
-                if len(hits) != 1:
-                    fail(f"{uri}: setup ran {len(hits)} times, want exactly once")
-                elif hits[0] >= start:
-                    fail(f"{uri}: setup at {hits[0]} not before its window starts at {start}")
+                want_setups = 1 if setup in SETUP_ONCE else 1 + warmup
+                if len(hits) != want_setups:
+                    fail(f"{uri}: setup ran {len(hits)} times, want {want_setups}")
+                elif any(ns >= start for ns in hits):
+                    fail(f"{uri}: setup at {hits} not before its window starts at {start}")
             for key, want in (numbers or {}).items():
                 if rec.get(key) != want:
                     fail(f"{uri}: {key} = {rec.get(key)}, want {want}")
@@ -149,12 +169,13 @@ def main(harness, results_path, trace_path):
     if failures:
         print(f"{harness}: {len(failures)} failures", file=sys.stderr)
         return 1
-    print(f"{harness}: {total} benchmark records checked: URIs, run-once, setup outside windows, exact numbers")
+    print(f"{harness}: {total} benchmark records checked (warm-up {warmup}): URIs, one measured call after the warm-up, setup outside windows, exact numbers")
     return 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] not in EXTRA:
+    if len(sys.argv) not in (4, 5) or sys.argv[1] not in EXTRA:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    sys.exit(main(*sys.argv[1:]))
+    warmup = int(sys.argv[4]) if len(sys.argv) == 5 else 1
+    sys.exit(main(*sys.argv[1:4], warmup=warmup))

@@ -1,12 +1,13 @@
 """Checks a runner's results.json for examples/rust-criterion-versions.
 
-usage: check_versions.py RESULTS_JSON
+usage: check_versions.py RESULTS_JSON [WARMUP [MAJOR...]]
 
 Each target is one suite, written against one criterion major version and
 switched with the rename at that version. This checks that every suite
 reported exactly its benchmarks, each ok, through the compat crate of its
 own version (the hello's version names it), with the exact numbers of the
-known workloads.
+known workloads after WARMUP warm-up calls (default 1, MEMTALLY_WARMUP's
+default), in the suites of the MAJOR versions given (default all).
 """
 
 import json
@@ -26,6 +27,12 @@ COMMON = {
     "sum[4096]": dict(alloc_count=1, total_bytes=4096, free_count=0, peak_bytes=4096, leaked_count=1, leaked_bytes=4096),
     "configured_box_64": dict(alloc_count=1, total_bytes=64, free_count=1, peak_bytes=64, leaked_count=0, leaked_bytes=0),
 }
+# A table built by the first call and kept: cold, its one block, never
+# freed; warm, nothing.
+LAZY = {
+    "cold": dict(alloc_count=1, total_bytes=4096, free_count=0, peak_bytes=4096, leaked_count=1, leaked_bytes=4096),
+    "warm": dict(alloc_count=0, total_bytes=0, free_count=0, peak_bytes=0, leaked_count=0, leaked_bytes=0),
+}
 # criterion 0.3's bench_function_over_inputs, removed in 0.4.
 ONLY = {
     "0.3": {
@@ -35,7 +42,7 @@ ONLY = {
 }
 
 
-def main(results_path):
+def main(results_path, warmup=1, majors=tuple(VERSIONS)):
     with open(results_path) as f:
         results = json.load(f)
     failures = []
@@ -43,7 +50,9 @@ def main(results_path):
         failures.append("results.json is not complete")
     targets = {t["name"]: t for t in results["targets"]}
     checked = 0
-    for major, version in VERSIONS.items():
+    common = {**COMMON, "lazy_table": LAZY["cold" if warmup == 0 else "warm"]}
+    for major in majors:
+        version = VERSIONS[major]
         name = f"criterion-{major}"
         target = targets.get(name)
         if target is None:
@@ -54,7 +63,7 @@ def main(results_path):
         hello = [(i["name"], i["version"]) for i in target.get("integrations", [])]
         if hello != [("memtally-criterion", version)]:
             failures.append(f"{name}: integrations {hello}, want memtally-criterion {version}")
-        want = {F + k: v for k, v in {**COMMON, **ONLY.get(major, {})}.items()}
+        want = {F + k: v for k, v in {**common, **ONLY.get(major, {})}.items()}
         records = [r for r in results["benchmarks"] if r["target"] == name]
         uris = sorted(r["uri"] for r in records)
         if uris != sorted(want):
@@ -70,12 +79,13 @@ def main(results_path):
         print(f"FAIL {msg}", file=sys.stderr)
     if failures:
         return 1
-    print(f"criterion versions: {checked} records of {len(VERSIONS)} suites checked: URIs, compat version, exact numbers")
+    print(f"criterion versions: {checked} records of {len(majors)} suites checked (warm-up {warmup}): URIs, compat version, exact numbers")
     return 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2 or any(m not in VERSIONS for m in sys.argv[3:]):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    sys.exit(main(sys.argv[1]))
+    warmup = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    sys.exit(main(sys.argv[1], warmup, tuple(sys.argv[3:]) or tuple(VERSIONS)))

@@ -11,6 +11,10 @@ fn plain(c: &mut Criterion) {
     c.bench_function("vec_u64_with_capacity", |b| {
         b.iter(|| black_box(vec_u64(1000)))
     });
+    // Allocates on its first call only: nothing once warm, its table cold.
+    c.bench_function("lazy_table", |b| {
+        b.iter(|| black_box(workloads::lazy_table().len()))
+    });
 }
 
 fn groups(c: &mut Criterion) {

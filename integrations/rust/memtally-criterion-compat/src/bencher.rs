@@ -1,5 +1,6 @@
 use std::hint::black_box;
 
+use memtally::warmup::Warmup;
 use memtally::Harness;
 use real_criterion::measurement::{Measurement, WallTime};
 use real_criterion::BatchSize;
@@ -14,8 +15,16 @@ enum Mode<'a, M: Measurement> {
     Once {
         harness: Harness,
         uri: &'a str,
+        warmup: Warmup,
         done: bool,
     },
+}
+
+/// A benchmark's one window, and the warm-up calls before it.
+struct Window<'a> {
+    harness: Harness,
+    uri: &'a str,
+    warmup: Warmup,
 }
 
 impl<'a, M: Measurement> Bencher<'a, M> {
@@ -32,11 +41,12 @@ impl<'a, M: Measurement> Bencher<'a, M> {
         }
     }
 
-    pub(crate) fn once(harness: Harness, uri: &'a str) -> Self {
+    pub(crate) fn once(harness: Harness, uri: &'a str, warmup: Warmup) -> Self {
         Bencher {
             mode: Mode::Once {
                 harness,
                 uri,
+                warmup,
                 done: false,
             },
         }
@@ -44,11 +54,20 @@ impl<'a, M: Measurement> Bencher<'a, M> {
 
     /// The window to run in, the first time a routine is given; later
     /// routines of the same benchmark do not run, since it runs once.
-    fn window(&mut self) -> Option<(Harness, &'a str)> {
+    fn window(&mut self) -> Option<Window<'a>> {
         match &mut self.mode {
-            Mode::Once { harness, uri, done } if !*done => {
+            Mode::Once {
+                harness,
+                uri,
+                warmup,
+                done,
+            } if !*done => {
                 *done = true;
-                Some((*harness, *uri))
+                Some(Window {
+                    harness: *harness,
+                    uri,
+                    warmup: *warmup,
+                })
             }
             _ => None,
         }
@@ -60,8 +79,10 @@ impl<'a, M: Measurement> Bencher<'a, M> {
         if let Mode::Real(b) = &mut self.mode {
             return b.iter(routine);
         }
-        if let Some((h, uri)) = self.window() {
-            h.run(uri, || drop(black_box(routine())));
+        if let Some(w) = self.window() {
+            let n = w.warmup.run(|| drop(black_box(routine())));
+            w.harness
+                .run_after_warmup(w.uri, n, || drop(black_box(routine())));
         }
     }
 
@@ -70,8 +91,9 @@ impl<'a, M: Measurement> Bencher<'a, M> {
         if let Mode::Real(b) = &mut self.mode {
             return b.iter_custom(routine);
         }
-        if let Some((h, uri)) = self.window() {
-            drop(h.run(uri, || routine(1)));
+        if let Some(w) = self.window() {
+            let n = w.warmup.run(|| drop(routine(1)));
+            drop(w.harness.run_after_warmup(w.uri, n, || routine(1)));
         }
     }
 
@@ -80,8 +102,12 @@ impl<'a, M: Measurement> Bencher<'a, M> {
         if let Mode::Real(b) = &mut self.mode {
             return b.iter_with_large_drop(routine);
         }
-        if let Some((h, uri)) = self.window() {
-            drop(h.run(uri, || black_box(routine())));
+        if let Some(w) = self.window() {
+            let n = w.warmup.run(|| drop(black_box(routine())));
+            drop(
+                w.harness
+                    .run_after_warmup(w.uri, n, || black_box(routine())),
+            );
         }
     }
 
@@ -125,9 +151,15 @@ impl<'a, M: Measurement> Bencher<'a, M> {
         if let Mode::Real(b) = &mut self.mode {
             return b.iter_batched(setup, routine, size);
         }
-        if let Some((h, uri)) = self.window() {
+        if let Some(w) = self.window() {
+            let n = w
+                .warmup
+                .run(|| drop(black_box(routine(black_box(setup())))));
             let input = setup();
-            drop(h.run(uri, || black_box(routine(black_box(input)))));
+            drop(
+                w.harness
+                    .run_after_warmup(w.uri, n, || black_box(routine(black_box(input)))),
+            );
         }
     }
 
@@ -141,9 +173,15 @@ impl<'a, M: Measurement> Bencher<'a, M> {
         if let Mode::Real(b) = &mut self.mode {
             return b.iter_batched_ref(setup, routine, size);
         }
-        if let Some((h, uri)) = self.window() {
+        if let Some(w) = self.window() {
+            let n = w.warmup.run(|| {
+                let mut input = setup();
+                drop(black_box(routine(black_box(&mut input))));
+            });
             let mut input = setup();
-            let out = h.run(uri, || black_box(routine(black_box(&mut input))));
+            let out = w
+                .harness
+                .run_after_warmup(w.uri, n, || black_box(routine(black_box(&mut input))));
             drop(out);
             drop(input);
         }

@@ -18,6 +18,9 @@ use crate::Bencher;
 pub struct Criterion<M: Measurement = WallTime> {
     real: real_criterion::Criterion<M>,
     harness: Option<Harness>,
+    /// The warm-up time the user set, in code or on the command line: under
+    /// the runner it decides the warm-up calls (`memtally::warmup`).
+    warm_up: Option<Duration>,
 }
 
 impl Default for Criterion {
@@ -25,6 +28,7 @@ impl Default for Criterion {
         Criterion {
             real: real_criterion::Criterion::default(),
             harness: once::harness(),
+            warm_up: None,
         }
     }
 }
@@ -34,7 +38,7 @@ macro_rules! forward_builder {
         $(
             $(#[$attr])*
             pub fn $name(self, $($arg: $ty),*) -> Self {
-                Criterion { real: self.real.$name($($arg),*), harness: self.harness }
+                Criterion { real: self.real.$name($($arg),*), ..self }
             }
         )*
     };
@@ -43,7 +47,6 @@ macro_rules! forward_builder {
 impl<M: Measurement + 'static> Criterion<M> {
     forward_builder! {
         fn sample_size(n: usize);
-        fn warm_up_time(dur: Duration);
         fn measurement_time(dur: Duration);
         fn nresamples(n: usize);
         fn noise_threshold(threshold: f64);
@@ -62,12 +65,23 @@ impl<M: Measurement + 'static> Criterion<M> {
         fn plotting_backend(backend: PlottingBackend);
     }
 
+    /// Sets the warm-up time, as criterion does. Under the runner it is the
+    /// time the body is called for before its measured call, in at least
+    /// one and at most `memtally::warmup::MAX_TIMED_CALLS` calls.
+    pub fn warm_up_time(self, dur: Duration) -> Self {
+        Criterion {
+            real: self.real.warm_up_time(dur),
+            warm_up: Some(dur),
+            ..self
+        }
+    }
+
     /// Filters benchmarks, as criterion 0.5 and later do.
     #[cfg(not(any(criterion = "0.3", criterion = "0.4")))]
     pub fn with_benchmark_filter(self, filter: BenchmarkFilter) -> Self {
         Criterion {
             real: self.real.with_benchmark_filter(filter),
-            harness: self.harness,
+            ..self
         }
     }
 
@@ -75,7 +89,7 @@ impl<M: Measurement + 'static> Criterion<M> {
     pub fn with_filter<S: Into<String>>(self, filter: S) -> Self {
         Criterion {
             real: self.real.with_filter(filter),
-            harness: self.harness,
+            ..self
         }
     }
 
@@ -84,6 +98,7 @@ impl<M: Measurement + 'static> Criterion<M> {
         Criterion {
             real: self.real.with_measurement(m),
             harness: self.harness,
+            warm_up: self.warm_up,
         }
     }
 
@@ -91,7 +106,7 @@ impl<M: Measurement + 'static> Criterion<M> {
     pub fn with_profiler<P: Profiler + 'static>(self, p: P) -> Self {
         Criterion {
             real: self.real.with_profiler(p),
-            harness: self.harness,
+            ..self
         }
     }
 
@@ -99,9 +114,11 @@ impl<M: Measurement + 'static> Criterion<M> {
     /// options stay validated the same way.
     #[must_use]
     pub fn configure_from_args(self) -> Self {
+        let warm_up = once::warm_up_time_arg(std::env::args().skip(1)).or(self.warm_up);
         Criterion {
             real: self.real.configure_from_args(),
-            harness: self.harness,
+            warm_up,
+            ..self
         }
     }
 
@@ -115,7 +132,7 @@ impl<M: Measurement + 'static> Criterion<M> {
     /// Opens a benchmark group.
     pub fn benchmark_group<S: Into<String>>(&mut self, group_name: S) -> BenchmarkGroup<'_, M> {
         match self.harness {
-            Some(h) => BenchmarkGroup::once(h, group_name.into()),
+            Some(h) => BenchmarkGroup::once(h, group_name.into(), self.warm_up),
             None => BenchmarkGroup::real(self.real.benchmark_group(group_name)),
         }
     }
@@ -128,7 +145,7 @@ impl<M: Measurement + 'static> Criterion<M> {
         match self.harness {
             Some(h) => {
                 let uri = format!("{}::{id}", once::bench_file());
-                f(&mut Bencher::once(h, &uri));
+                f(&mut Bencher::once(h, &uri, once::warmup(h, self.warm_up)));
             }
             None => {
                 self.real.bench_function(id, |b| f(&mut Bencher::real(b)));
@@ -160,7 +177,10 @@ impl<M: Measurement + 'static> Criterion<M> {
             Some(h) => {
                 for input in inputs {
                     let uri = format!("{}::{id}[{input:?}]", once::bench_file());
-                    f(&mut Bencher::once(h, &uri), &input);
+                    f(
+                        &mut Bencher::once(h, &uri, once::warmup(h, self.warm_up)),
+                        &input,
+                    );
                 }
             }
             None => {
@@ -183,7 +203,10 @@ impl<M: Measurement + 'static> Criterion<M> {
         match self.harness {
             Some(h) => {
                 let uri = format!("{}{}", once::bench_file(), id.uri_suffix());
-                f(&mut Bencher::once(h, &uri), input);
+                f(
+                    &mut Bencher::once(h, &uri, once::warmup(h, self.warm_up)),
+                    input,
+                );
             }
             None => {
                 // Criterion makes the function name the group, as the URI does.

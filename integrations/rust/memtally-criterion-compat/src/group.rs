@@ -19,6 +19,7 @@ enum Mode<'a, M: Measurement> {
     Once {
         harness: Harness,
         name: String,
+        warm_up: Option<Duration>,
         _criterion: PhantomData<&'a mut M>,
     },
 }
@@ -43,19 +44,31 @@ impl<'a, M: Measurement + 'static> BenchmarkGroup<'a, M> {
         }
     }
 
-    pub(crate) fn once(harness: Harness, name: String) -> Self {
+    pub(crate) fn once(harness: Harness, name: String, warm_up: Option<Duration>) -> Self {
         BenchmarkGroup {
             mode: Mode::Once {
                 harness,
                 name,
+                warm_up,
                 _criterion: PhantomData,
             },
         }
     }
 
+    /// Sets the group's warm-up time, as criterion does; under the runner it
+    /// decides the group's warm-up calls, as `Criterion::warm_up_time` does.
+    pub fn warm_up_time(&mut self, dur: Duration) -> &mut Self {
+        match &mut self.mode {
+            Mode::Real(g) => {
+                g.warm_up_time(dur);
+            }
+            Mode::Once { warm_up, .. } => *warm_up = Some(dur),
+        }
+        self
+    }
+
     forward_config! {
         fn sample_size(n: usize);
-        fn warm_up_time(dur: Duration);
         fn measurement_time(dur: Duration);
         fn nresamples(n: usize);
         fn noise_threshold(threshold: f64);
@@ -80,9 +93,18 @@ impl<'a, M: Measurement + 'static> BenchmarkGroup<'a, M> {
                     RealId::Id(id) => g.bench_function(id, run),
                 };
             }
-            Mode::Once { harness, name, .. } => {
+            Mode::Once {
+                harness,
+                name,
+                warm_up,
+                ..
+            } => {
                 let uri = format!("{}::{name}{}", once::bench_file(), id.uri_suffix());
-                f(&mut Bencher::once(*harness, &uri));
+                f(&mut Bencher::once(
+                    *harness,
+                    &uri,
+                    once::warmup(*harness, *warm_up),
+                ));
             }
         }
         self
@@ -108,9 +130,15 @@ impl<'a, M: Measurement + 'static> BenchmarkGroup<'a, M> {
                     RealId::Id(id) => g.bench_with_input(id, input, run),
                 };
             }
-            Mode::Once { harness, name, .. } => {
+            Mode::Once {
+                harness,
+                name,
+                warm_up,
+                ..
+            } => {
                 let uri = format!("{}::{name}{}", once::bench_file(), id.uri_suffix());
-                f(&mut Bencher::once(*harness, &uri), input);
+                let warmup = once::warmup(*harness, *warm_up);
+                f(&mut Bencher::once(*harness, &uri, warmup), input);
             }
         }
         self

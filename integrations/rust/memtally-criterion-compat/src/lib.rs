@@ -12,8 +12,10 @@
 //!
 //! Outside the runner every item is the real criterion's, or forwards to it,
 //! so `cargo bench` behaves and prints exactly as before. Under the runner
-//! each benchmark's routine runs exactly once, between the runner's start and
-//! stop; setup of `iter_batched`, and outputs that criterion drops outside its
+//! each benchmark's routine runs exactly once between the runner's start and
+//! stop, after its warm-up calls outside any window (`MEMTALLY_WARMUP`, 1 by
+//! default, or the warm-up time the suite set: see `memtally::warmup`);
+//! setup of `iter_batched`, and outputs that criterion drops outside its
 //! timing, stay outside the window.
 
 pub use real_criterion::*;

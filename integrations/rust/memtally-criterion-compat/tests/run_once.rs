@@ -78,6 +78,17 @@ fn grouped(c: &mut Criterion) {
     let mut h = c.benchmark_group(String::from("h"));
     h.bench_function("same", |b| b.iter(|| note("body h::same")));
     h.finish();
+
+    // A warm-up time the user set decides the calls: at least one, and no
+    // more than the bound however long it is.
+    let mut short = c.benchmark_group("short");
+    short.warm_up_time(Duration::from_nanos(1));
+    short.bench_function("f", |b| b.iter(|| note("body short::f")));
+    short.finish();
+    let mut long = c.benchmark_group("long");
+    long.warm_up_time(Duration::from_secs(86_400));
+    long.bench_function("f", |b| b.iter(|| note("body long::f")));
+    long.finish();
 }
 
 /// criterion 0.3's surface that 0.4 removed.
@@ -98,57 +109,78 @@ fn legacy(_c: &mut Criterion) {
 
 criterion_group!(benches, plain, grouped, legacy);
 
-#[test]
-fn each_benchmark_runs_once_in_its_window() {
-    RUNNER.get_or_init(FakeRunner::serve);
-    benches();
-    let log = RUNNER.get().unwrap().log();
-    let mut want = vec![
-        "hello",
-        "start tests/run_once.rs::fn_1",
-        "body fn_1",
-        "stop",
-        "start tests/run_once.rs::input[7]",
-        "body input 7",
-        "stop",
-        "setup same",
-        "start tests/run_once.rs::g::same",
-        "body g::same",
-        "stop",
-        "setup p",
-        "start tests/run_once.rs::g::p[a b]",
-        "body p",
-        "stop",
-        "start tests/run_once.rs::g[3]",
-        "body large",
-        "stop",
-        "start tests/run_once.rs::g::custom",
-        "body custom 1",
-        "stop",
-        "setup with_setup",
-        "start tests/run_once.rs::g::with_setup",
-        "body with_setup",
-        "stop",
-        "start tests/run_once.rs::g::twice",
-        "body twice 1",
-        "stop",
-        "start tests/run_once.rs::h::same",
-        "body h::same",
-        "stop",
+/// The log of one run with `warmup` warm-up calls: each routine runs that
+/// many times (with its own setup) before its window, and once inside it.
+fn expected(warmup: u32) -> Vec<String> {
+    // (URI after the file, setup note, body note, warm-up calls)
+    let timed = |calls: u32| if warmup == 0 { 0 } else { calls };
+    let mut instances: Vec<(&str, Option<&str>, &str, u32)> = vec![
+        ("fn_1", None, "body fn_1", warmup),
+        ("input[7]", None, "body input 7", warmup),
+        ("g::same", Some("setup same"), "body g::same", warmup),
+        ("g::p[a b]", Some("setup p"), "body p", warmup),
+        ("g[3]", None, "body large", warmup),
+        ("g::custom", None, "body custom 1", warmup),
+        (
+            "g::with_setup",
+            Some("setup with_setup"),
+            "body with_setup",
+            warmup,
+        ),
+        ("g::twice", None, "body twice 1", warmup),
+        ("h::same", None, "body h::same", warmup),
+        ("short::f", None, "body short::f", timed(1)),
+        (
+            "long::f",
+            None,
+            "body long::f",
+            timed(memtally::warmup::MAX_TIMED_CALLS),
+        ),
     ];
     if cfg!(criterion = "0.3") {
-        want.extend([
-            "start tests/run_once.rs::over[1]",
-            "body over 1",
-            "stop",
-            "start tests/run_once.rs::over[2]",
-            "body over 2",
-            "stop",
-            "setup large_setup",
-            "start tests/run_once.rs::large_setup",
-            "body large_setup",
-            "stop",
+        instances.extend([
+            ("over[1]", None, "body over 1", warmup),
+            ("over[2]", None, "body over 2", warmup),
+            (
+                "large_setup",
+                Some("setup large_setup"),
+                "body large_setup",
+                warmup,
+            ),
         ]);
     }
-    assert_eq!(log, want);
+    let mut want = vec!["hello".to_owned()];
+    for (name, setup, body, calls) in instances {
+        for call in 0..=calls {
+            want.extend(setup.map(str::to_owned));
+            if call == calls {
+                want.push(format!("start tests/run_once.rs::{name} warmup={calls}"));
+            }
+            want.push(body.to_owned());
+        }
+        want.push("stop".to_owned());
+    }
+    want
+}
+
+#[test]
+fn each_benchmark_runs_once_in_its_window() {
+    let runner = RUNNER.get_or_init(FakeRunner::serve);
+    // Without MEMTALLY_WARMUP, as under a runner that predates it: one call.
+    std::env::remove_var("MEMTALLY_WARMUP");
+    benches();
+    assert_eq!(runner.log(), expected(1));
+
+    // 0 measures the cold first call, whatever warm-up time is set; the
+    // session is the same, so the log goes on after the first run's.
+    for warmup in [0, 2] {
+        std::env::set_var("MEMTALLY_WARMUP", warmup.to_string());
+        let before = runner.log().len();
+        benches();
+        assert_eq!(
+            runner.log()[before..],
+            expected(warmup)[1..],
+            "MEMTALLY_WARMUP={warmup}"
+        );
+    }
 }

@@ -1,6 +1,7 @@
 use std::hint::black_box;
 use std::marker::PhantomData;
 
+use memtally::warmup::Warmup;
 use memtally::Harness;
 use real_divan::counter::IntoCounter;
 
@@ -58,7 +59,10 @@ impl<'a, 'b> Bencher<'a, 'b> {
     {
         match self.mode {
             Mode::Real(b) => b.bench(benched),
-            Mode::Once { harness, uri, .. } => drop(harness.run(uri, || black_box(benched()))),
+            Mode::Once { harness, uri, .. } => {
+                let n = warmup(harness).run(|| drop(black_box(benched())));
+                drop(harness.run_after_warmup(uri, n, || black_box(benched())));
+            }
         }
     }
 
@@ -69,7 +73,10 @@ impl<'a, 'b> Bencher<'a, 'b> {
     {
         match self.mode {
             Mode::Real(b) => b.bench_local(benched),
-            Mode::Once { harness, uri, .. } => drop(harness.run(uri, || black_box(benched()))),
+            Mode::Once { harness, uri, .. } => {
+                let n = warmup(harness).run(|| drop(black_box(benched())));
+                drop(harness.run_after_warmup(uri, n, || black_box(benched())));
+            }
         }
     }
 
@@ -102,7 +109,7 @@ where
     GenI: FnMut() -> I,
 {
     /// Benchmarks a function over generated inputs, by value.
-    pub fn bench_values<O, B>(self, benched: B)
+    pub fn bench_values<O, B>(mut self, benched: B)
     where
         B: Fn(I) -> O + Sync,
         GenI: Fn() -> I + Sync,
@@ -110,8 +117,10 @@ where
         match self.mode {
             Mode::Real(b) => b.with_inputs(self.config.gen_input).bench_values(benched),
             Mode::Once { harness, uri, .. } => {
-                let input = (self.config.gen_input)();
-                drop(harness.run(uri, || black_box(benched(black_box(input)))));
+                let gen_input = &mut self.config.gen_input;
+                let n = warmup(harness).run(|| drop(black_box(benched(black_box(gen_input())))));
+                let input = gen_input();
+                drop(harness.run_after_warmup(uri, n, || black_box(benched(black_box(input)))));
             }
         }
     }
@@ -127,15 +136,17 @@ where
                 .with_inputs(self.config.gen_input)
                 .bench_local_values(benched),
             Mode::Once { harness, uri, .. } => {
-                let input = (self.config.gen_input)();
-                drop(harness.run(uri, || black_box(benched(black_box(input)))));
+                let gen_input = &mut self.config.gen_input;
+                let n = warmup(harness).run(|| drop(black_box(benched(black_box(gen_input())))));
+                let input = gen_input();
+                drop(harness.run_after_warmup(uri, n, || black_box(benched(black_box(input)))));
             }
         }
     }
 
     /// Benchmarks a function over generated inputs, by reference; the input
     /// is dropped after the window.
-    pub fn bench_refs<O, B>(self, benched: B)
+    pub fn bench_refs<O, B>(mut self, benched: B)
     where
         B: Fn(&mut I) -> O + Sync,
         GenI: Fn() -> I + Sync,
@@ -143,8 +154,14 @@ where
         match self.mode {
             Mode::Real(b) => b.with_inputs(self.config.gen_input).bench_refs(benched),
             Mode::Once { harness, uri, .. } => {
-                let mut input = (self.config.gen_input)();
-                let out = harness.run(uri, || black_box(benched(black_box(&mut input))));
+                let gen_input = &mut self.config.gen_input;
+                let n = warmup(harness).run(|| {
+                    let mut input = gen_input();
+                    drop(black_box(benched(black_box(&mut input))));
+                });
+                let mut input = gen_input();
+                let out =
+                    harness.run_after_warmup(uri, n, || black_box(benched(black_box(&mut input))));
                 drop(out);
                 drop(input);
             }
@@ -162,11 +179,24 @@ where
                 .with_inputs(self.config.gen_input)
                 .bench_local_refs(benched),
             Mode::Once { harness, uri, .. } => {
-                let mut input = (self.config.gen_input)();
-                let out = harness.run(uri, || black_box(benched(black_box(&mut input))));
+                let gen_input = &mut self.config.gen_input;
+                let n = warmup(harness).run(|| {
+                    let mut input = gen_input();
+                    drop(black_box(benched(black_box(&mut input))));
+                });
+                let mut input = gen_input();
+                let out =
+                    harness.run_after_warmup(uri, n, || black_box(benched(black_box(&mut input))));
                 drop(out);
                 drop(input);
             }
         }
     }
+}
+
+/// The warm-up before each measured call: divan has no warm-up option of its
+/// own (its sample count and size say how long to time, not how to warm up),
+/// so the runner's `MEMTALLY_WARMUP` decides.
+fn warmup(harness: Harness) -> Warmup {
+    Warmup::resolve(harness.warmup_calls(), None)
 }

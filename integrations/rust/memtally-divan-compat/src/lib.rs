@@ -11,9 +11,10 @@
 //! Outside the runner `divan::main()` is the real divan's, and benchmarks run
 //! through it, so `cargo bench` behaves and prints exactly as before. Under
 //! the runner each benchmark instance (each type, const and argument) runs
-//! exactly once between the runner's start and stop; inputs from
-//! `with_inputs` are built before the window, and outputs, which divan drops
-//! outside its timing, are dropped after it.
+//! exactly once between the runner's start and stop, after the warm-up calls
+//! the runner asks for (`MEMTALLY_WARMUP`, 1 by default) outside any window;
+//! inputs from `with_inputs` are built before the window, and outputs, which
+//! divan drops outside its timing, are dropped after it.
 
 mod bencher;
 mod divan;

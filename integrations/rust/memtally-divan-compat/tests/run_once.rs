@@ -115,52 +115,66 @@ mod g {
     }
 }
 
-#[test]
-fn each_instance_runs_once_in_its_window() {
-    RUNNER.get_or_init(FakeRunner::serve);
-    // Not `divan::main()`: it would read the test harness's own arguments.
-    divan::Divan::default().main();
-    let log = RUNNER.get().unwrap().log();
-    let want = [
-        "hello",
-        "start tests/run_once.rs::counted",
-        "body counted",
-        "stop",
-        "start tests/run_once.rs::generic[u8, 3]",
-        "body generic u8 3",
-        "stop",
-        "start tests/run_once.rs::generic[String, 3]",
-        "body generic alloc::string::String 3",
-        "stop",
-        "setup inputs",
-        "start tests/run_once.rs::inputs",
-        "body inputs",
-        "stop",
-        "start tests/run_once.rs::local",
-        "body local 1",
-        "stop",
-        "start tests/run_once.rs::options[5]",
-        "body options 5",
-        "stop",
-        "start tests/run_once.rs::plain",
-        "body plain",
-        "stop",
-        "setup refs",
-        "start tests/run_once.rs::refs[x]",
-        "body refs x",
-        "stop",
-        "start tests/run_once.rs::with_args[1]",
-        "body with_args 1",
-        "stop",
-        "start tests/run_once.rs::with_args[2]",
-        "body with_args 2",
-        "stop",
-        "start tests/run_once.rs::g::renamed",
-        "body g::renamed",
-        "stop",
-        "start tests/run_once.rs::m::plain",
-        "body m::plain",
-        "stop",
+/// The log of one run with `warmup` warm-up calls: each body runs that many
+/// times (with its own input) before its window, and once inside it.
+fn expected(warmup: u32) -> Vec<String> {
+    // (URI after the file, setup note, body note); the local body counts
+    // its calls.
+    let instances: &[(&str, Option<&str>, &str)] = &[
+        ("counted", None, "body counted"),
+        ("generic[u8, 3]", None, "body generic u8 3"),
+        (
+            "generic[String, 3]",
+            None,
+            "body generic alloc::string::String 3",
+        ),
+        ("inputs", Some("setup inputs"), "body inputs"),
+        ("local", None, "body local"),
+        ("options[5]", None, "body options 5"),
+        ("plain", None, "body plain"),
+        ("refs[x]", Some("setup refs"), "body refs x"),
+        ("with_args[1]", None, "body with_args 1"),
+        ("with_args[2]", None, "body with_args 2"),
+        ("g::renamed", None, "body g::renamed"),
+        ("m::plain", None, "body m::plain"),
     ];
-    assert_eq!(log, want);
+    let mut want = vec!["hello".to_owned()];
+    for &(name, setup, body) in instances {
+        let body = |call: u32| match name {
+            "local" => format!("{body} {call}"),
+            _ => body.to_owned(),
+        };
+        for call in 1..=warmup + 1 {
+            want.extend(setup.map(str::to_owned));
+            if call == warmup + 1 {
+                want.push(format!("start tests/run_once.rs::{name} warmup={warmup}"));
+            }
+            want.push(body(call));
+        }
+        want.push("stop".to_owned());
+    }
+    want
+}
+
+#[test]
+fn each_instance_runs_once_in_its_window_after_its_warmup() {
+    let runner = RUNNER.get_or_init(FakeRunner::serve);
+    // Not `divan::main()`: it would read the test harness's own arguments.
+    // Without MEMTALLY_WARMUP, as under a runner that predates it: one call.
+    std::env::remove_var("MEMTALLY_WARMUP");
+    divan::Divan::default().main();
+    assert_eq!(runner.log(), expected(1));
+
+    // 0 measures the cold first call; the session is the same, so the log
+    // goes on after the first run's.
+    for warmup in [0, 3] {
+        std::env::set_var("MEMTALLY_WARMUP", warmup.to_string());
+        let before = runner.log().len();
+        divan::Divan::default().main();
+        assert_eq!(
+            runner.log()[before..],
+            expected(warmup)[1..],
+            "MEMTALLY_WARMUP={warmup}"
+        );
+    }
 }

@@ -171,7 +171,18 @@ impl Client {
     /// is tracking and the body may run; nothing after the reply's arrival
     /// allocates.
     pub fn start(&mut self, uri: &str) -> Result<(), ClientError> {
-        self.request("start", &Message::Start { uri }, ack)
+        self.request("start", &Message::Start { uri, warmup: None }, ack)
+    }
+
+    /// Opens the measurement window of `uri`, telling the runner that the
+    /// body ran `warmup` times outside any window before this call (0: the
+    /// window holds the cold first call). Allocates no more than `start`.
+    pub fn start_after_warmup(&mut self, uri: &str, warmup: u32) -> Result<(), ClientError> {
+        let msg = Message::Start {
+            uri,
+            warmup: Some(warmup),
+        };
+        self.request("start", &msg, ack)
     }
 
     /// Closes the measurement window. The frame is a constant, so the window

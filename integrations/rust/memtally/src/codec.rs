@@ -23,7 +23,7 @@ const MAX_DEPTH: usize = 32;
 /// once is reused without allocating.
 pub fn encode_frame(msg: &Message<'_>, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     match msg {
-        Message::Start { uri: "" } | Message::JsHeap { uri: "", .. } => {
+        Message::Start { uri: "", .. } | Message::JsHeap { uri: "", .. } => {
             return Err(EncodeError::EmptyUri)
         }
         Message::Marker { name: "", .. } => return Err(EncodeError::EmptyName),
@@ -45,7 +45,7 @@ pub fn encode_frame(msg: &Message<'_>, out: &mut Vec<u8>) -> Result<(), EncodeEr
 /// Refuses the strings the runner would reject for their length.
 fn check_limits(msg: &Message<'_>) -> Result<(), EncodeError> {
     let strings: &[(&'static str, &str, usize)] = match msg {
-        Message::Start { uri } => &[("start.uri", uri, MAX_URI_SIZE)],
+        Message::Start { uri, .. } => &[("start.uri", uri, MAX_URI_SIZE)],
         Message::JsHeap { uri, .. } => &[("js_heap.uri", uri, MAX_URI_SIZE)],
         Message::Marker { name, .. } => &[("marker.name", name, MAX_NAME_SIZE)],
         Message::Hello {
@@ -86,6 +86,9 @@ fn write_payload(msg: &Message<'_>, out: &mut Vec<u8>) {
     };
     let pairs = match msg {
         Message::Hello { .. } => 6,
+        Message::Start {
+            warmup: Some(_), ..
+        } => 3,
         Message::JsHeap { .. } => 8,
         Message::Welcome { .. } | Message::Marker { .. } => 3,
         Message::Start { .. } | Message::Error { .. } => 2,
@@ -111,7 +114,12 @@ fn write_payload(msg: &Message<'_>, out: &mut Vec<u8>) {
             uint_field(out, "version", version.into());
             str_field(out, "mode", mode);
         }
-        Message::Start { uri } => str_field(out, "uri", uri),
+        Message::Start { uri, warmup } => {
+            str_field(out, "uri", uri);
+            if let Some(n) = warmup {
+                uint_field(out, "warmup", n.into());
+            }
+        }
         Message::Error { reason } => str_field(out, "reason", reason),
         Message::Marker { name, timestamp } => {
             str_field(out, "name", name);
@@ -270,7 +278,12 @@ pub fn decode_payload(payload: &[u8]) -> Result<Message<'_>, DecodeError> {
             if uri.is_empty() {
                 return Err(DecodeError::malformed("empty uri"));
             }
-            Ok(Message::Start { uri })
+            Ok(Message::Start {
+                uri,
+                warmup: fields
+                    .opt_uint("warmup", u32::MAX.into())?
+                    .map(|n| n as u32),
+            })
         }
         "stop" => Ok(Message::Stop),
         "pause" => Ok(Message::Pause),
@@ -325,7 +338,7 @@ struct Fields<'a> {
     overflow: bool,
 }
 
-const KNOWN: [&str; 16] = [
+const KNOWN: [&str; 17] = [
     "version",
     "min_version",
     "integration",
@@ -342,6 +355,7 @@ const KNOWN: [&str; 16] = [
     "peak",
     "retained_after",
     "gc_count",
+    "warmup",
 ];
 
 impl<'a> Fields<'a> {
@@ -388,11 +402,23 @@ impl<'a> Fields<'a> {
     }
 
     fn uint(&self, key: &str, max: i128) -> Result<i128, DecodeError> {
-        match self.get(key)? {
-            Value::Int(v) if (0..=max).contains(&v) => Ok(v),
-            Value::Int(_) => Err(DecodeError::malformed("integer field out of range")),
-            _ => Err(DecodeError::malformed("integer field is not an integer")),
+        uint_value(self.get(key)?, max)
+    }
+
+    /// An optional integer field: absent is `None`, present must be valid.
+    fn opt_uint(&self, key: &str, max: i128) -> Result<Option<i128>, DecodeError> {
+        match self.get(key) {
+            Ok(v) => uint_value(v, max).map(Some),
+            Err(_) => Ok(None),
         }
+    }
+}
+
+fn uint_value(value: Value<'_>, max: i128) -> Result<i128, DecodeError> {
+    match value {
+        Value::Int(v) if (0..=max).contains(&v) => Ok(v),
+        Value::Int(_) => Err(DecodeError::malformed("integer field out of range")),
+        _ => Err(DecodeError::malformed("integer field is not an integer")),
     }
 }
 

@@ -59,7 +59,11 @@ impl FakeRunner {
                 let msg =
                     decode_payload(&payload[..len]).expect("client sent an undecodable frame");
                 served.lock().unwrap().push(match msg {
-                    Message::Start { uri } => format!("start {uri}"),
+                    Message::Start { uri, warmup: None } => format!("start {uri}"),
+                    Message::Start {
+                        uri,
+                        warmup: Some(n),
+                    } => format!("start {uri} warmup={n}"),
                     other => other.kind().to_owned(),
                 });
                 let reply = match msg {

@@ -11,6 +11,9 @@ pub const ENV_CTL_FIFO: &str = "MEMTALLY_CTL_FIFO";
 pub const ENV_ACK_FIFO: &str = "MEMTALLY_ACK_FIFO";
 /// The measurement mode the runner asks for.
 pub const ENV_MODE: &str = "MEMTALLY_MODE";
+/// How many warm-up calls of a body the runner asks for before the measured
+/// one.
+pub const ENV_WARMUP: &str = "MEMTALLY_WARMUP";
 
 /// The longest `uri` the runner keeps, in bytes (SPEC.md 6.7).
 pub const MAX_URI_SIZE: usize = 4096;
@@ -33,8 +36,12 @@ pub enum Message<'a> {
         version: u32,
         mode: &'a str,
     },
+    /// Opens the window of `uri`. `warmup` is the number of calls of the
+    /// body run outside any window before the one measured in it, when the
+    /// client has something to say about it (SPEC.md section 5).
     Start {
         uri: &'a str,
+        warmup: Option<u32>,
     },
     Stop,
     /// Stops counting the open benchmark's allocations until `Resume`.

@@ -4,6 +4,7 @@ use std::sync::{Mutex, OnceLock};
 
 use crate::client::{Client, ClientError};
 use crate::message::{ENV_ACK_FIFO, ENV_CTL_FIFO};
+use crate::warmup;
 
 /// Reports whether the environment names a runner's FIFOs (SPEC.md 2.1). It
 /// reads two variables and touches nothing else.
@@ -51,13 +52,27 @@ pub fn session(integration: &str, version: &str) -> Option<&'static Mutex<Client
 #[derive(Clone, Copy)]
 pub struct Harness {
     client: &'static Mutex<Client>,
+    warmup: u32,
 }
 
 impl Harness {
     /// The harness of this process's session, or `None` when the process runs
     /// as the plain harness (see [`session`]).
+    ///
+    /// # Panics
+    ///
+    /// As [`session`] does, and when `MEMTALLY_WARMUP` is not a number of
+    /// calls: guessing one would change what every benchmark measures.
     pub fn connect(integration: &str, version: &str) -> Option<Harness> {
-        session(integration, version).map(|client| Harness { client })
+        let client = session(integration, version)?;
+        let warmup = warmup::requested().unwrap_or_else(|err| panic!("memtally: {err}"));
+        Some(Harness { client, warmup })
+    }
+
+    /// The number of warm-up calls the runner asks for before each measured
+    /// call (`MEMTALLY_WARMUP`, 1 when the runner does not say).
+    pub fn warmup_calls(&self) -> u32 {
+        self.warmup
     }
 
     /// Runs `body` once inside the window of `uri` and returns its output, for
@@ -65,8 +80,22 @@ impl Harness {
     /// A failure is reported once on stderr, when the runner is found gone;
     /// the body runs regardless, so the harness goes on.
     pub fn run<O>(&self, uri: &str, body: impl FnOnce() -> O) -> O {
+        self.window(uri, None, body)
+    }
+
+    /// As [`Harness::run`], telling the runner that the body ran `warmup`
+    /// times outside any window before this call.
+    pub fn run_after_warmup<O>(&self, uri: &str, warmup: u32, body: impl FnOnce() -> O) -> O {
+        self.window(uri, Some(warmup), body)
+    }
+
+    fn window<O>(&self, uri: &str, warmup: Option<u32>, body: impl FnOnce() -> O) -> O {
         let mut client = self.client.lock().unwrap_or_else(|e| e.into_inner());
-        let started = match client.start(uri) {
+        let start = match warmup {
+            Some(n) => client.start_after_warmup(uri, n),
+            None => client.start(uri),
+        };
+        let started = match start {
             Ok(()) => true,
             Err(err) => {
                 warn(&err);

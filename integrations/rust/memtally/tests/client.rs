@@ -89,7 +89,11 @@ fn fake_runner(
                 _ => Message::Ack,
             };
             seen.push(match m {
-                Message::Start { uri } => format!("start {uri}"),
+                Message::Start { uri, warmup: None } => format!("start {uri}"),
+                Message::Start {
+                    uri,
+                    warmup: Some(n),
+                } => format!("start {uri} warmup={n}"),
                 other => other.kind().to_owned(),
             });
             let mut out = Vec::new();
@@ -103,7 +107,7 @@ fn fake_runner(
 #[test]
 fn start_and_stop_allocate_nothing() {
     let dir = fifo_dir("alloc");
-    let runner = fake_runner(&dir, 5, "memory");
+    let runner = fake_runner(&dir, 7, "memory");
     let mut client = Client::connect(
         dir.join("ctl").to_str().unwrap(),
         dir.join("ack").to_str().unwrap(),
@@ -118,6 +122,8 @@ fn start_and_stop_allocate_nothing() {
     client.stop().unwrap();
     client.start(&uri).unwrap();
     client.stop().unwrap();
+    client.start_after_warmup(&uri, 3).unwrap();
+    client.stop().unwrap();
     COUNT_HERE.with(|c| c.set(false));
     assert_eq!(
         ALLOCS.load(Ordering::Relaxed),
@@ -131,6 +137,8 @@ fn start_and_stop_allocate_nothing() {
             "start benches/x.rs::empty",
             "stop",
             "start benches/x.rs::empty",
+            "stop",
+            "start benches/x.rs::empty warmup=3",
             "stop"
         ]
     );

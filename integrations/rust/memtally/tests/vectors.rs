@@ -29,7 +29,11 @@ fn to_json(m: &Message<'_>) -> Value {
         Message::Welcome { version, mode } => {
             json!({"kind": "welcome", "version": version, "mode": mode})
         }
-        Message::Start { uri } => json!({"kind": "start", "uri": uri}),
+        Message::Start { uri, warmup: None } => json!({"kind": "start", "uri": uri}),
+        Message::Start {
+            uri,
+            warmup: Some(n),
+        } => json!({"kind": "start", "uri": uri, "warmup": n}),
         Message::Stop => json!({"kind": "stop"}),
         Message::Pause => json!({"kind": "pause"}),
         Message::Resume => json!({"kind": "resume"}),
@@ -68,7 +72,10 @@ fn from_json(v: &Value) -> Message<'_> {
             version: u("version") as u32,
             mode: s("mode"),
         },
-        "start" => Message::Start { uri: s("uri") },
+        "start" => Message::Start {
+            uri: s("uri"),
+            warmup: v.get("warmup").map(|_| u("warmup") as u32),
+        },
         "stop" => Message::Stop,
         "pause" => Message::Pause,
         "resume" => Message::Resume,
@@ -159,7 +166,14 @@ fn invalid_vectors_fail_with_their_category() {
 #[test]
 fn encoder_refuses_what_decoders_reject() {
     let mut out = Vec::new();
-    assert!(encode_frame(&Message::Start { uri: "" }, &mut out).is_err());
+    assert!(encode_frame(
+        &Message::Start {
+            uri: "",
+            warmup: None
+        },
+        &mut out
+    )
+    .is_err());
     assert!(encode_frame(
         &Message::Marker {
             name: "",
@@ -177,10 +191,24 @@ fn encoder_refuses_what_decoders_reject() {
 fn encoder_refuses_strings_over_the_runner_limits() {
     let mut out = Vec::new();
     let at_limit = "é".repeat(MAX_URI_SIZE / 2);
-    assert!(encode_frame(&Message::Start { uri: &at_limit }, &mut out).is_ok());
+    assert!(encode_frame(
+        &Message::Start {
+            uri: &at_limit,
+            warmup: Some(u32::MAX)
+        },
+        &mut out
+    )
+    .is_ok());
     out.clear();
     let over = format!("{at_limit}x");
-    let err = encode_frame(&Message::Start { uri: &over }, &mut out).unwrap_err();
+    let err = encode_frame(
+        &Message::Start {
+            uri: &over,
+            warmup: None,
+        },
+        &mut out,
+    )
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "encode: start.uri of 4097 bytes exceeds the limit of 4096 bytes"
