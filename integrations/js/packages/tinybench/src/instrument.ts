@@ -101,7 +101,7 @@ function benchHooks(bench: Tracked): { setup?: Hook; teardown?: Hook } {
 }
 
 interface WarmupOptions {
-  warmup?: boolean;
+  warmup?: boolean | (() => unknown);
   warmupTime?: number;
   warmupIterations?: number;
 }
@@ -115,7 +115,9 @@ interface WarmupOptions {
 export function harnessWarmup(bench: object): HarnessWarmup {
   const b = bench as WarmupOptions & { opts?: WarmupOptions };
   const o: WarmupOptions = b.opts ?? b;
-  const v2 = o.warmup === undefined;
+  // 3.x and later have a boolean warmup option; in 2.x bench.warmup is the
+  // warm-up method.
+  const v2 = typeof o.warmup !== 'boolean';
   const defaults = v2 ? { time: 100, iterations: 5 } : { time: 250, iterations: 16 };
   const out: HarnessWarmup = {};
   if (o.warmup === false) out.enabled = false;
