@@ -6,19 +6,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const runner = process.env.MEMTALLY_RUNNER;
+
+/**
+ * The V8 flags memory mode needs for reproducible malloc traffic, as a
+ * deterministic target gets them in MEMTALLY_V8_FLAGS (BENCHMARKS.md,
+ * "Determinism: JavaScript"). Set here so the tests do not depend on the
+ * runner's default list.
+ */
+export const V8_FLAGS = '--no-lazy --no-concurrent-sweeping --no-sparkplug --no-opt --single-threaded';
 assert.ok(runner && existsSync(runner), 'MEMTALLY_RUNNER must name the built runner');
 
 /**
- * Runs command under `runner run`, which must exit with status; returns its
- * output, the results and the test log.
+ * Runs command under `runner run` with flags, which must exit with status;
+ * returns its output, the results and the test log.
  */
-export function underRunner(command, { cwd, env = {}, status = 0 } = {}) {
+export function underRunner(command, { cwd, env = {}, status = 0, flags = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'memtally-js-'));
   const log = join(dir, 'log');
   const out = join(dir, 'out');
-  const p = spawnSync(runner, ['run', '--out', out, '--', ...command], {
+  const p = spawnSync(runner, ['run', '--out', out, ...flags, '--', ...command], {
     cwd,
-    env: { ...process.env, MEMTALLY_TEST_LOG: log, MEMTALLY_TEST_RESULTS: join(dir, 'records.json'), ...env },
+    env: { ...process.env, MEMTALLY_V8_FLAGS: V8_FLAGS, MEMTALLY_TEST_LOG: log, MEMTALLY_TEST_RESULTS: join(dir, 'records.json'), ...env },
     encoding: 'utf8',
   });
   assert.equal(p.status, status, `runner exited ${p.status}\n${p.stdout}\n${p.stderr}`);
@@ -70,4 +78,32 @@ export function assertPlaced(events, event, rec, inside) {
   const ns = matching[0].ns;
   const within = ns >= BigInt(rec.start_ns) && ns <= BigInt(rec.stop_ns);
   assert.equal(within, inside, `${event} at ${ns} is ${within ? 'inside' : 'outside'} [${rec.start_ns}, ${rec.stop_ns}]`);
+}
+
+/**
+ * Asserts the body event happened warmup + 1 times: every warm-up call
+ * before the window of rec, and the last call inside it.
+ */
+export function assertMeasured(events, event, rec, warmup) {
+  const matching = events.filter((e) => e.event === event);
+  assert.equal(matching.length, warmup + 1, `${event} happened ${matching.length} times, want ${warmup} warm-up calls and the measured one`);
+  const start = BigInt(rec.start_ns);
+  const stop = BigInt(rec.stop_ns);
+  for (const e of matching.slice(0, -1)) assert.ok(e.ns < start, `warm-up call of ${event} at ${e.ns} is not before the window [${start}, ${stop}]`);
+  const last = matching.at(-1).ns;
+  assert.ok(last >= start && last <= stop, `measured call of ${event} at ${last} is outside the window [${start}, ${stop}]`);
+}
+
+/** Asserts event happened at least once, and never inside the window of rec. */
+export function assertOutside(events, event, rec) {
+  const matching = events.filter((e) => e.event === event);
+  assert.ok(matching.length > 0, `${event} never happened`);
+  for (const e of matching) {
+    assert.ok(e.ns < BigInt(rec.start_ns) || e.ns > BigInt(rec.stop_ns), `${event} at ${e.ns} is inside [${rec.start_ns}, ${rec.stop_ns}]`);
+  }
+}
+
+/** alloc_count of every benchmark, by URI. */
+export function allocCounts(results) {
+  return Object.fromEntries(results.benchmarks.map((b) => [b.uri, b.alloc_count]));
 }

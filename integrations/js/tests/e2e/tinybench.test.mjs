@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { assertPlaced, count, plain, record, underRunner } from './helpers.mjs';
+import { allocCounts, assertMeasured, assertOutside, assertPlaced, count, plain, record, underRunner } from './helpers.mjs';
 
 const workspace = join(import.meta.dirname, '..', '..');
 const fixture = join(workspace, 'tests', 'fixtures', 'tinybench');
@@ -18,18 +18,24 @@ function checkRun(run, group) {
   const uri = (task) => ['tasks.mjs', ...(group ? [group] : []), task].join('::');
   assert.equal(run.results.benchmarks.length, TASKS.length);
   const recs = Object.fromEntries(TASKS.map((t) => [t, record(run.results, uri(t))]));
-  for (const body of ['counted', 'hooks', 'async']) assertPlaced(run.events, `body ${body}`, recs[body], true);
-  for (const hook of ['beforeAll', 'beforeEach', 'afterEach', 'afterAll']) {
-    assertPlaced(run.events, `${hook} hooks`, recs.hooks, false);
-  }
+  // tasks.mjs sets warmupIterations: 2, which decides the warm-up calls.
+  for (const body of ['counted', 'hooks', 'async']) assertMeasured(run.events, `body ${body}`, recs[body], 2);
+  for (const t of TASKS) assert.equal(recs[t].warmup, 2, `${t}: warmup ${recs[t].warmup}`);
+  // Around the warm-up calls and the measured one, as tinybench runs them.
+  for (const hook of ['beforeAll', 'afterAll']) assert.equal(count(run.events, `${hook} hooks`), 2, hook);
+  for (const hook of ['beforeEach', 'afterEach']) assert.equal(count(run.events, `${hook} hooks`), 3, hook);
+  for (const hook of ['beforeAll', 'beforeEach', 'afterEach', 'afterAll']) assertOutside(run.events, `${hook} hooks`, recs.hooks);
   // The hooks' 8 MiB Buffers are not in the window's numbers.
   assert.ok(recs.hooks.total_bytes < 1 << 20, `hooks: total_bytes ${recs.hooks.total_bytes}`);
   assert.ok(recs['buffer 1 MiB'].total_bytes >= 1 << 20, `buffer 1 MiB: total_bytes ${recs['buffer 1 MiB'].total_bytes}`);
   assert.ok(recs['100k objects'].js_heap.delta_bytes > 0, `100k objects: ${JSON.stringify(recs['100k objects'].js_heap)}`);
   for (const t of TASKS) {
-    assertPlaced(run.events, `setup ${t}`, recs[t], false);
-    assertPlaced(run.events, `teardown ${t}`, recs[t], false);
+    for (const mode of ['warmup', 'run']) {
+      assertPlaced(run.events, `setup ${mode} ${t}`, recs[t], false);
+      assertPlaced(run.events, `teardown ${mode} ${t}`, recs[t], false);
+    }
   }
+  assert.equal(recs.empty.alloc_count, 0, 'empty: native allocations');
   assertMemoryTable(run.stdout);
   return recs;
 }
@@ -110,6 +116,40 @@ describe('the preload under the runner, on unchanged scripts', () => {
       checkRun(run, group);
     });
   }
+});
+
+describe('the numbers under the preload', () => {
+  const FLOOR = [0, 1, 2, 3, 4].map((i) => `floor.mjs::floor::empty ${i}`).concat(['floor.mjs::floor::allocates on its first call']);
+
+  it('an empty task is 0 in the first window of the process as in the last', () => {
+    const run = underRunner(['node', 'floor.mjs'], { cwd: projectWith('tinybench'), env: { NODE_OPTIONS: PRELOAD } });
+    assert.deepEqual(
+      run.results.benchmarks.map((b) => [b.uri, b.alloc_count, b.total_bytes, b.warmup]),
+      FLOOR.map((uri) => [uri, 0, 0, 1]),
+    );
+  });
+
+  it('with --warmup 0 the window holds the cold first call', () => {
+    const run = underRunner(['node', 'floor.mjs'], { cwd: projectWith('tinybench'), env: { NODE_OPTIONS: PRELOAD }, flags: ['--warmup', '0'] });
+    const first = record(run.results, FLOOR.at(-1));
+    assert.equal(first.warmup, 0);
+    assert.ok(first.total_bytes >= 64 << 10, `cold first call: total_bytes ${first.total_bytes}`);
+    assert.deepEqual(
+      run.results.benchmarks.slice(0, 5).map((b) => [b.alloc_count, b.warmup]),
+      [0, 1, 2, 3, 4].map(() => [0, 0]),
+    );
+  });
+
+  it('gives the same allocation counts when the suite runs again', () => {
+    const cwd = projectWith('tinybench');
+    // --single-threaded works only on node's command line (README).
+    const command = ['node', '--single-threaded', 'steady.mjs'];
+    const first = allocCounts(underRunner(command, { cwd, env: { NODE_OPTIONS: PRELOAD } }).results);
+    const second = allocCounts(underRunner(command, { cwd, env: { NODE_OPTIONS: PRELOAD } }).results);
+    assert.equal(Object.keys(first).length, 4);
+    assert.ok(first['steady.mjs::steady::Buffer.alloc 64 KiB'] > 0, JSON.stringify(first));
+    assert.deepEqual(second, first);
+  });
 });
 
 describe('a harness that cannot speak the protocol under the runner', () => {

@@ -133,8 +133,12 @@ export class Client {
     this.expectAck(frame, 'start', true, false);
   }
 
-  /** Closes the window. Allocates nothing until the runner has acked. */
-  stop(): void {
+  /**
+   * Closes the window. Allocates nothing until the runner has acked. A dry
+   * call returns at once: the session rehearses with it.
+   */
+  stop(dry = false): void {
+    if (dry) return;
     // Sent inside the window: the worker is not woken until the ack.
     this.expectAck(STOP_FRAME, 'stop', false, true);
   }

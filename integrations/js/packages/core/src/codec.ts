@@ -48,9 +48,10 @@ export function encodePayload(m: Message): Uint8Array {
   // Built in canonical order: the library writes keys in insertion order.
   const out: Record<string, unknown> = { kind: m.kind };
   const fields = m as unknown as Record<string, unknown>;
-  for (const [name, type] of FIELDS[m.kind]) {
+  for (const [name, type, optional] of FIELDS[m.kind]) {
     const value = fields[name];
     const field = `${m.kind}.${name}`;
+    if (value === undefined && optional) continue;
     if (type === 'str') {
       if (typeof value !== 'string') throw refuse(`${field} must be a string`);
       if (!value.isWellFormed()) throw refuse(`${field} has a lone surrogate, which is not valid UTF-8`);
@@ -95,9 +96,10 @@ export function decodePayload(p: Uint8Array): Message {
   if (!isKind(kind)) throw new ProtocolError('unknown_kind', `unknown kind ${JSON.stringify(kind)}`);
 
   const m: Record<string, unknown> = { kind };
-  for (const [name, type] of FIELDS[kind]) {
+  for (const [name, type, optional] of FIELDS[kind]) {
     const field = `${kind}.${name}`;
     const e = byKey.get(name);
+    if (e === undefined && optional) continue;
     if (e === undefined) throw refuse(`${field} is missing`);
     if (type === 'str') {
       if (e.family !== 'str') throw refuse(`${field} is a ${e.family}, not a str`);

@@ -5,4 +5,25 @@ export { NoRunnerError } from './fifo.js';
 export { HeapProbe, type JsHeap, usedHeap } from './heap.js';
 export { type BenchmarkRecord, Session, session, underRunner } from './session.js';
 export { benchmarkUri, findProjectRoot, sourcePath } from './uri.js';
-export { applyMemoryModeFlags, MEMORY_MODE_V8_FLAGS, type V8Setting } from './v8flags.js';
+export {
+  applyDeterminismFlags,
+  type AppliedFlags,
+  applyMemoryModeFlags,
+  determinismFlags,
+  ENV_V8_FLAGS,
+  MEMORY_MODE_V8_FLAGS,
+  START_UP_ONLY_V8_FLAGS,
+  type V8Setting,
+} from './v8flags.js';
+export {
+  DEFAULT_WARMUP_CALLS,
+  ENV_WARMUP,
+  type HarnessWarmup,
+  MAX_HARNESS_WARMUP_CALLS,
+  type WarmedUp,
+  warmUp,
+  warmupFromEnv,
+  type WarmupPlan,
+  warmupPlan,
+  warmUpSync,
+} from './warmup.js';

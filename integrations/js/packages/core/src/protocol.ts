@@ -29,6 +29,12 @@ export interface Welcome {
 export interface Start {
   kind: 'start';
   uri: string;
+  /**
+   * Calls of the body run outside any window before the one this window
+   * measures (0: the cold first call); omitted when the client has nothing
+   * to say.
+   */
+  warmup?: number;
 }
 export interface Stop {
   kind: 'stop';
@@ -71,8 +77,14 @@ export type Kind = Message['kind'];
 
 type FieldType = 'str' | 'uint32' | 'uint64';
 
+/**
+ * One field: its name, its type, and whether it may be absent. An optional
+ * field is omitted from the payload when the message does not carry it.
+ */
+export type Field = readonly [name: string, type: FieldType, optional?: 'optional'];
+
 /** The fields of each kind after "kind", in canonical order (SPEC.md section 5). */
-export const FIELDS: { readonly [K in Kind]: ReadonlyArray<readonly [string, FieldType]> } = {
+export const FIELDS: { readonly [K in Kind]: ReadonlyArray<Field> } = {
   hello: [
     ['version', 'uint32'],
     ['min_version', 'uint32'],
@@ -84,7 +96,10 @@ export const FIELDS: { readonly [K in Kind]: ReadonlyArray<readonly [string, Fie
     ['version', 'uint32'],
     ['mode', 'str'],
   ],
-  start: [['uri', 'str']],
+  start: [
+    ['uri', 'str'],
+    ['warmup', 'uint32', 'optional'],
+  ],
   stop: [],
   pause: [],
   resume: [],

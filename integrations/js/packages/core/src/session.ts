@@ -6,7 +6,8 @@ import { Client, RemoteError, RunnerGoneError } from './client.js';
 import { NoRunnerError } from './fifo.js';
 import { HeapProbe, type JsHeap, usedHeap } from './heap.js';
 import { ENV_ACK_FIFO, ENV_CTL_FIFO } from './protocol.js';
-import { applyMemoryModeFlags } from './v8flags.js';
+import { applyDeterminismFlags, applyMemoryModeFlags, determinismFlags, ENV_V8_FLAGS } from './v8flags.js';
+import { warmupFromEnv } from './warmup.js';
 
 /** What the integration knows of one benchmark after its run. */
 export interface BenchmarkRecord {
@@ -17,6 +18,8 @@ export interface BenchmarkRecord {
    */
   status: 'ok' | 'error' | 'unmeasured';
   error?: unknown;
+  /** Calls of the body run outside any window before the measured one, when the integration said. */
+  warmup?: number;
   /** The V8 heap around the run; absent when unmeasured. */
   js_heap?: JsHeap;
 }
@@ -52,8 +55,12 @@ export class Session {
   private client: Client | null;
   private rehearsing = false;
 
-  constructor(client: Client) {
+  /** Warm-up calls of each body the runner asks for (MEMTALLY_WARMUP; 1 when absent). */
+  readonly warmupCalls: number;
+
+  constructor(client: Client, warmupCalls: number) {
     this.client = client;
+    this.warmupCalls = warmupCalls;
     this.rehearse();
   }
 
@@ -66,7 +73,7 @@ export class Session {
   private rehearse(): void {
     this.rehearsing = true;
     try {
-      for (let i = 0; i < REHEARSALS; i++) this.measure('memtally.rehearsal', noop);
+      for (let i = 0; i < REHEARSALS; i++) this.measure('memtally.rehearsal', noop, 1);
     } finally {
       this.rehearsing = false;
     }
@@ -81,12 +88,14 @@ export class Session {
    * Runs body exactly once inside the window of uri: start is sent and
    * acked before it, stop right after it returns (or after the promise it
    * returns settles). Setup belongs before this call, teardown after.
-   * Rejects or throws only for errors of the protocol's own; the body's
-   * errors land in the record.
+   * warmup is the number of calls of body the caller ran before this one,
+   * outside any window (0: this is the cold first call); start carries it
+   * to the runner. Rejects or throws only for errors of the protocol's
+   * own; the body's errors land in the record.
    */
-  measure(uri: string, body: () => unknown): BenchmarkRecord | Promise<BenchmarkRecord> {
-    const frame = encodeFrame({ kind: 'start', uri });
-    const record: BenchmarkRecord = { uri, status: 'ok' };
+  measure(uri: string, body: () => unknown, warmup?: number): BenchmarkRecord | Promise<BenchmarkRecord> {
+    const frame = encodeFrame({ kind: 'start', uri, warmup });
+    const record: BenchmarkRecord = warmup === undefined ? { uri, status: 'ok' } : { uri, status: 'ok', warmup };
     const probe = HeapProbe.begin();
     const open = this.open(frame);
     const before = usedHeap();
@@ -113,7 +122,7 @@ export class Session {
   // ack and the stop frame only two heap reads of ours run, and V8 fills
   // those in place: no native allocation.
   private finish(r: BenchmarkRecord, probe: HeapProbe, open: boolean, before: number, used: number, ...thrown: unknown[]): BenchmarkRecord {
-    const closed = open && this.close();
+    const closed = this.close(open);
     const heap = probe.end(before, used);
     if (!closed) r.status = 'unmeasured';
     else {
@@ -148,11 +157,14 @@ export class Session {
     }
   }
 
-  private close(): boolean {
+  // Runs on rehearsals too, with open false, so that V8 has compiled this
+  // and Client.stop before the first window: compiled lazily there, the two
+  // cost that window 34 allocations (parser and bytecode compiler zones).
+  private close(open: boolean): boolean {
     if (this.client === null) return false;
     try {
-      this.client.stop();
-      return true;
+      this.client.stop(!open);
+      return open;
     } catch (err) {
       return this.failed(err);
     }
@@ -185,6 +197,7 @@ export function session(integration: string, integrationVersion: string): Sessio
   if (slot) return slot.session;
   let s: Session | null = null;
   try {
+    const warmupCalls = warmupFromEnv();
     s = new Session(
       Client.connect({
         ctlPath: process.env[ENV_CTL_FIFO]!,
@@ -192,12 +205,21 @@ export function session(integration: string, integrationVersion: string): Sessio
         integration,
         integrationVersion,
       }),
+      warmupCalls,
     );
     // From here on V8 keeps its own work out of the windows (v8flags.ts).
     // The settings apply to code compiled and work started afterwards, so
     // connecting early (the vitest runner, the tinybench preload) covers
     // the benchmark files.
     applyMemoryModeFlags();
+    const flags = applyDeterminismFlags(determinismFlags());
+    if (flags.missing.length > 0) {
+      process.emitWarning(
+        `memtally: ${ENV_V8_FLAGS} asks for ${flags.missing.join(' ')}, which V8 takes only at start-up; ` +
+          `this process started without them, so its numbers may vary between runs (put them on node's command line)`,
+        { code: 'MEMTALLY' },
+      );
+    }
   } catch (err) {
     if (err instanceof NoRunnerError) {
       // A stale environment with nobody listening is quiet (SPEC.md 2.3).

@@ -22,6 +22,16 @@ describe('encodeFrame', () => {
     assert.throws(() => encodeFrame({ ...hello, pid: 2 ** 32 }), refused('malformed'));
     assert.throws(() => encodeFrame({ ...hello, pid: 1.5 }), refused('malformed'));
     assert.throws(() => encodeFrame({ kind: 'marker', name: 't', timestamp: 2n ** 64n }), refused('malformed'));
+    assert.throws(() => encodeFrame({ kind: 'start', uri: 'u', warmup: 2 ** 32 }), refused('malformed'));
+    assert.throws(() => encodeFrame({ kind: 'start', uri: 'u', warmup: -1 }), refused('malformed'));
+    assert.throws(() => encodeFrame({ kind: 'start', uri: 'u', warmup: null }), refused('malformed'));
+  });
+
+  it('omits start.warmup when the message has none, and writes it after uri when it has', () => {
+    assert.deepEqual(readFrame(encodeFrame({ kind: 'start', uri: 'u' })).message, { kind: 'start', uri: 'u' });
+    const frame = encodeFrame({ kind: 'start', uri: 'u', warmup: 3 });
+    assert.deepEqual(readFrame(frame).message, { kind: 'start', uri: 'u', warmup: 3 });
+    assert.ok(frame.toString('hex').endsWith(Buffer.from('warmup').toString('hex') + '03'), frame.toString('hex'));
   });
 
   it('refuses a payload over the maximum frame size', () => {

@@ -4,7 +4,17 @@
 // since their task fields and options moved between majors.
 import { dirname } from 'node:path';
 
-import { type BenchmarkRecord, benchmarkUri, findProjectRoot, type Session, sourcePath } from '@memtally/core';
+import {
+  type BenchmarkRecord,
+  benchmarkUri,
+  findProjectRoot,
+  type HarnessWarmup,
+  type Session,
+  sourcePath,
+  warmUp,
+  warmupPlan,
+  warmUpSync,
+} from '@memtally/core';
 
 type Hook = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -90,6 +100,32 @@ function benchHooks(bench: Tracked): { setup?: Hook; teardown?: Hook } {
   return { setup: b.opts?.setup ?? b.setup, teardown: b.opts?.teardown ?? b.teardown };
 }
 
+interface WarmupOptions {
+  warmup?: boolean | (() => unknown);
+  warmupTime?: number;
+  warmupIterations?: number;
+}
+
+/**
+ * The warm-up options the user gave the Bench. tinybench keeps them merged
+ * with its defaults (2.x on the bench: 100 ms, 5 calls; 3.x to 5.x in
+ * bench.opts and 6.x on the bench: warmup on, 250 ms, 16 calls), so a value
+ * equal to the major's default counts as not set.
+ */
+export function harnessWarmup(bench: object): HarnessWarmup {
+  const b = bench as WarmupOptions & { opts?: WarmupOptions };
+  const o: WarmupOptions = b.opts ?? b;
+  // 3.x and later have a boolean warmup option; in 2.x bench.warmup is the
+  // warm-up method.
+  const v2 = typeof o.warmup !== 'boolean';
+  const defaults = v2 ? { time: 100, iterations: 5 } : { time: 250, iterations: 16 };
+  const out: HarnessWarmup = {};
+  if (o.warmup === false) out.enabled = false;
+  if (o.warmupTime !== undefined && o.warmupTime !== defaults.time) out.timeMs = o.warmupTime;
+  if (o.warmupIterations !== undefined && o.warmupIterations !== defaults.iterations) out.iterations = o.warmupIterations;
+  return out;
+}
+
 function uriOf(bench: Tracked, task: { name: string }, file: string | undefined): string {
   const source = file ?? process.argv[1] ?? 'bench';
   const root = findProjectRoot(dirname(source));
@@ -109,16 +145,37 @@ function report(record: BenchmarkRecord): void {
   process.exitCode = 1;
 }
 
-/** Runs every task of bench once in its window; resolves to bench.tasks, as Bench.run() does. */
+/**
+ * Runs every task of bench: its warm-up calls outside any window, with the
+ * hooks around them as tinybench runs them in its warm-up phase, then one
+ * call inside its window. Resolves to bench.tasks, as Bench.run() does.
+ */
 export async function runOnce(bench: Tracked, s: Session): Promise<unknown> {
   const { setup, teardown } = benchHooks(bench);
+  const plan = warmupPlan(s.warmupCalls, harnessWarmup(bench));
   for (const task of bench.tasks) {
     const { fn, opts, file } = taskParts(bench, task);
     const uri = uriOf(bench, task, file);
+    // Bound, so that no function of ours is compiled on the measured call.
+    const body = fn.bind(task);
+    let warm = 0;
+    if (plan.max > 0) {
+      await setup?.(task, 'warmup');
+      await opts.beforeAll?.call(task);
+      warm = (
+        await warmUp(plan, async () => {
+          await opts.beforeEach?.call(task);
+          await body();
+          await opts.afterEach?.call(task);
+        })
+      ).calls;
+      await opts.afterAll?.call(task);
+      await teardown?.(task, 'warmup');
+    }
     await setup?.(task, 'run');
     await opts.beforeAll?.call(task);
     await opts.beforeEach?.call(task);
-    const record = await s.measure(uri, () => fn.call(task));
+    const record = await s.measure(uri, body, warm);
     await opts.afterEach?.call(task);
     await opts.afterAll?.call(task);
     await teardown?.(task, 'run');
@@ -134,16 +191,32 @@ function isThenable(v: unknown): boolean {
 /** runOnce for Bench.runSync(): every hook and task must be synchronous, as tinybench requires there. */
 export function runOnceSync(bench: Tracked, s: Session): unknown {
   const { setup, teardown } = benchHooks(bench);
+  const plan = warmupPlan(s.warmupCalls, harnessWarmup(bench));
   const sync = (v: unknown, what: string): void => {
     if (isThenable(v)) throw new Error(`memtally: ${what} returned a promise in runSync()`);
   };
   for (const task of bench.tasks) {
     const { fn, opts, file } = taskParts(bench, task);
     const uri = uriOf(bench, task, file);
+    const body = fn.bind(task);
+    let warm = 0;
+    if (plan.max > 0) {
+      sync(setup?.(task, 'warmup'), 'setup');
+      sync(opts.beforeAll?.call(task), 'beforeAll');
+      const warmed = warmUpSync(plan, () => {
+        sync(opts.beforeEach?.call(task), 'beforeEach');
+        sync(body(), `task ${JSON.stringify(task.name)}`);
+        sync(opts.afterEach?.call(task), 'afterEach');
+      });
+      if (warmed.error instanceof Error && warmed.error.message.startsWith('memtally:')) throw warmed.error;
+      warm = warmed.calls;
+      sync(opts.afterAll?.call(task), 'afterAll');
+      sync(teardown?.(task, 'warmup'), 'teardown');
+    }
     sync(setup?.(task, 'run'), 'setup');
     sync(opts.beforeAll?.call(task), 'beforeAll');
     sync(opts.beforeEach?.call(task), 'beforeEach');
-    const record = s.measure(uri, () => fn.call(task));
+    const record = s.measure(uri, body, warm);
     if (isThenable(record)) throw new Error(`memtally: task ${JSON.stringify(task.name)} returned a promise in runSync()`);
     sync(opts.afterEach?.call(task), 'afterEach');
     sync(opts.afterAll?.call(task), 'afterAll');

@@ -1,7 +1,7 @@
 // The vitest plugin: `plugins: [memtally()]` in vitest.config. Under the
 // memtally runner it makes `vitest bench` run every benchmark once inside
 // its window; otherwise it changes nothing.
-import { underRunner } from '@memtally/core';
+import { determinismFlags, underRunner } from '@memtally/core';
 
 export type { BenchmarkRecord, JsHeap } from '@memtally/core';
 
@@ -16,8 +16,12 @@ export function memtally(): MemtallyPlugin {
     name: 'memtally',
     config() {
       if (!underRunner()) return {};
+      // The flags of MEMTALLY_V8_FLAGS go on the worker's command line:
+      // several take effect only when V8 starts (v8flags.ts in core).
+      const flags = determinismFlags();
       return {
         test: {
+          ...(flags.length > 0 ? { execArgv: flags } : {}),
           runner: '@memtally/vitest/runner',
           // The runner serves one process at a time (SPEC.md 2.6): every
           // file runs in one worker process, one after another.

@@ -2,7 +2,7 @@
 // vitest's own walk through the files and suites, and swaps tinybench's Task
 // for one that runs its function once inside a window, with the bench's
 // setup and teardown hooks outside it.
-import { type BenchmarkRecord, benchmarkUri, session, type Session, sourcePath } from '@memtally/core';
+import { type BenchmarkRecord, benchmarkUri, session, type Session, sourcePath, warmUp, warmupPlan } from '@memtally/core';
 // vitest 4.1 moved the runners and the task helpers to the main entry
 // point; importing vitest/runners or vitest/suite prints a deprecation
 // warning on every run.
@@ -26,6 +26,9 @@ interface VitestTask {
 type TinybenchModule = Awaited<ReturnType<BenchmarkRunner['importTinybench']>>;
 
 const getBenchFn = TestRunner.getBenchFn as unknown as (task: VitestTask) => Fn | undefined;
+// The options exactly as the user passed them to bench(), before tinybench
+// merges its defaults: only what the user set decides the warm-up.
+const getBenchOptions = TestRunner.getBenchOptions as unknown as (task: VitestTask) => { warmupTime?: number; warmupIterations?: number } | undefined;
 
 function uriOf(task: VitestTask, root: string): string {
   const groups: string[] = [];
@@ -63,7 +66,8 @@ export default class MemtallyBenchmarkRunner extends BenchmarkRunner {
     const tinybench = await super.importTinybench();
     const s: Session | null = this.session;
     if (s === null) return tinybench;
-    const measure = (uri: string, body: () => unknown) => s.measure(uri, body);
+    const measure = (uri: string, body: () => unknown, warmup: number) => s.measure(uri, body, warmup);
+    const runnerWarmup = s.warmupCalls;
     const pending = this.pending;
     const root = this.config.root;
 
@@ -83,8 +87,20 @@ export default class MemtallyBenchmarkRunner extends BenchmarkRunner {
         const t = this.vitestTask;
         if (!t) throw new Error(`memtally: no vitest benchmark matches tinybench task ${JSON.stringify(this.name)}`);
         const bench = this.bench as unknown as { setup?: Fn; teardown?: Fn };
+        const options = getBenchOptions(t) ?? {};
+        const plan = warmupPlan(runnerWarmup, { iterations: options.warmupIterations, timeMs: options.warmupTime });
+        // Bound, so that no function of ours is compiled on the measured call.
+        const body = this.body.bind(this);
+        let warm = 0;
+        if (plan.max > 0) {
+          // As tinybench 2.9 warms up a task: setup and teardown of the
+          // warm-up phase around the calls.
+          await bench.setup?.(this, 'warmup');
+          warm = (await warmUp(plan, body)).calls;
+          await bench.teardown?.(this, 'warmup');
+        }
         await bench.setup?.(this, 'run');
-        const record = await measure(uriOf(t, root), () => this.body.call(this));
+        const record = await measure(uriOf(t, root), body, warm);
         await bench.teardown?.(this, 'run');
         const { error, ...memtally } = record;
         t.meta.memtally = memtally;
