@@ -2,20 +2,24 @@ package determinism
 
 // V8Flags is the space-separated list of V8 flags a deterministic target
 // gets in MEMTALLY_V8_FLAGS. The JS integrations apply exactly these, before
-// V8 starts where a flag must be (a worker's execArgv), otherwise with
-// v8.setFlagsFromString. Node accepts each of them at start-up.
+// V8 starts where a flag must be (a vitest worker's execArgv), otherwise
+// with v8.setFlagsFromString. Node accepts each of them at start-up. Each
+// was measured on a public vitest suite run twice (BENCHMARKS.md,
+// "Determinism: JavaScript"); --predictable, --hash-seed and --random-seed
+// were measured too and left out: --predictable does not stop tiering,
+// and node's hash seed is baked into its snapshot.
 //
 //   - --no-lazy: compile functions when their file loads, not on their
-//     first call, which in memory mode is the one call inside a window.
+//     first call, which in memory mode may be the one call inside a window.
 //   - --no-concurrent-sweeping: the forced GC before each window would
 //     otherwise sweep on worker threads, whose mallocs land in the window
 //     that is open meanwhile.
-//   - --predictable: V8 runs its background work (compilation, GC tasks)
-//     on the main thread at fixed points, not at times of the worker
-//     threads' choosing.
-//   - --hash-seed=1: V8's string and number hash tables otherwise use a
-//     random seed per process, so their growth, and its mallocs, differ
-//     between runs.
-//   - --random-seed=1: seeds V8's own random number generator (Math.random,
-//     address hints), which otherwise differs per process.
-const V8Flags = "--no-lazy --no-concurrent-sweeping --predictable --hash-seed=1 --random-seed=1"
+//   - --no-sparkplug: Sparkplug compiles in batches at moments of its own
+//     choosing, which fall in whichever window is open.
+//   - --no-opt: the optimising tiers' checks and compiles (tier-up
+//     filters copy the function's name) otherwise land in windows at
+//     times that depend on call counts.
+//   - --single-threaded: no background compile or GC threads at all, so
+//     nothing allocates on a thread of V8's choosing while a window is
+//     open.
+const V8Flags = "--no-lazy --no-concurrent-sweeping --no-sparkplug --no-opt --single-threaded"
