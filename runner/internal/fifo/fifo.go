@@ -1,6 +1,8 @@
 package fifo
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -31,7 +33,7 @@ const (
 // read-write. Holding both ends means the runner never blocks in open, never
 // sees EOF on ctl between clients, and a client's own opens never block.
 func Create() (p *Pair, err error) {
-	dir, err := os.MkdirTemp("", pattern)
+	dir, err := makeDir()
 	if err != nil {
 		return nil, fmt.Errorf("create fifo directory: %w", err)
 	}
@@ -59,6 +61,25 @@ func Create() (p *Pair, err error) {
 		return nil, fmt.Errorf("open fifo: %w", err)
 	}
 	return p, nil
+}
+
+// makeDir creates a fresh directory whose name has the same length on
+// every run. The FIFO paths travel in the command's environment, which the
+// kernel copies onto its stack: os.MkdirTemp's names vary in length, and
+// would move the stack, and every address below it, from run to run.
+func makeDir() (string, error) {
+	for range 100 {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", err
+		}
+		dir := filepath.Join(os.TempDir(), pattern+hex.EncodeToString(b[:]))
+		err := os.Mkdir(dir, 0o700)
+		if !errors.Is(err, os.ErrExist) {
+			return dir, err
+		}
+	}
+	return "", errors.New("no unused name after 100 tries")
 }
 
 // Env is what the benchmark command needs to find the runner. The CODSPEED_
