@@ -1,12 +1,11 @@
 // The JavaScript examples under `runner --config`, as the main job runs them.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { runner } from './helpers.mjs';
+import { runner, tempDir } from './helpers.mjs';
 
 const examples = join(import.meta.dirname, '..', '..', '..', '..', 'examples');
 
@@ -16,7 +15,7 @@ function runConfig(example, before = []) {
     const b = spawnSync(command[0], command.slice(1), { cwd, encoding: 'utf8' });
     assert.equal(b.status, 0, b.stdout + b.stderr);
   }
-  const out = mkdtempSync(join(tmpdir(), 'memtally-example-'));
+  const out = tempDir('memtally-example-');
   const p = spawnSync(runner, ['--config', 'codspeed.toml', '--out', out], { cwd, encoding: 'utf8' });
   assert.equal(p.status, 0, p.stdout + p.stderr);
   // What the suites print under the runner: no tinybench rows of untimed

@@ -1,7 +1,7 @@
 // Running fixtures under the real runner, and reading what they left.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,12 +16,24 @@ export const runner = process.env.MEMTALLY_RUNNER;
 export const V8_FLAGS = '--no-lazy --no-concurrent-sweeping --no-sparkplug --no-opt --single-threaded';
 assert.ok(runner && existsSync(runner), 'MEMTALLY_RUNNER must name the built runner');
 
+const made = [];
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory under the system's temporary one, removed when the test process exits. */
+export function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
 /**
  * Runs command under `runner run` with flags, which must exit with status;
  * returns its output, the results and the test log.
  */
 export function underRunner(command, { cwd, env = {}, status = 0, flags = [] } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'memtally-js-'));
+  const dir = tempDir('memtally-js-');
   const log = join(dir, 'log');
   const out = join(dir, 'out');
   const p = spawnSync(runner, ['run', '--out', out, ...flags, '--', ...command], {
@@ -37,7 +49,7 @@ export function underRunner(command, { cwd, env = {}, status = 0, flags = [] } =
 
 /** Runs command plainly, outside any runner. */
 export function plain(command, { cwd, env = {} } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'memtally-js-'));
+  const dir = tempDir('memtally-js-');
   const log = join(dir, 'log');
   const clean = { ...process.env, MEMTALLY_TEST_LOG: log, ...env };
   for (const k of ['MEMTALLY_CTL_FIFO', 'MEMTALLY_ACK_FIFO', 'MEMTALLY_MODE']) delete clean[k];

@@ -1,12 +1,11 @@
 // tinybench under the real runner: the explicit wrapper on every major, and
 // the preload on unchanged scripts; and the same scripts outside it.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { allocCounts, assertMeasured, assertOutside, assertPlaced, count, plain, record, underRunner } from './helpers.mjs';
+import { allocCounts, assertMeasured, assertOutside, assertPlaced, count, plain, record, tempDir, underRunner } from './helpers.mjs';
 
 const workspace = join(import.meta.dirname, '..', '..');
 const fixture = join(workspace, 'tests', 'fixtures', 'tinybench');
@@ -68,7 +67,7 @@ function checkRecords(records, group) {
 
 /** A copy of the fixture whose tinybench is the given installed package, as a project of its own. */
 function projectWith(pkg) {
-  const dir = mkdtempSync(join(tmpdir(), 'memtally-tinybench-'));
+  const dir = tempDir('memtally-tinybench-');
   cpSync(fixture, dir, { recursive: true });
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(realpathSync(join(workspace, 'node_modules', pkg)), join(dir, 'node_modules', 'tinybench'));

@@ -4,7 +4,7 @@
 // of the harness when it cannot speak the protocol as designed.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, read, readFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, read, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,8 +24,14 @@ const record = s ? s.measure('test.js::bench', () => { ran++; }) : null;
 console.log(JSON.stringify({ connected: s ? s.connected : null, status: record && record.status, ran }));
 `;
 
+const made = [];
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function fifos() {
   const dir = mkdtempSync(join(tmpdir(), 'memtally-client-'));
+  made.push(dir);
   const ctl = join(dir, 'ctl');
   const ack = join(dir, 'ack');
   execFileSync('mkfifo', ['-m', '0600', ctl, ack]);
