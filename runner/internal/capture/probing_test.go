@@ -249,13 +249,7 @@ func TestProbedWhileRunning(t *testing.T) {
 			tr := newTracerWith(t, Options{SharedProbes: shared})
 			for i := range trees {
 				cmd := startHeld(t, hog)
-				pid := cmd.Process.Pid
-				if err := tr.Follow(pid); err != nil {
-					t.Fatal(err)
-				}
-				if err := unix.Kill(pid, unix.SIGCONT); err != nil {
-					t.Fatal(err)
-				}
+				followAndResume(t, tr, cmd)
 				time.Sleep(time.Duration(i%20) * 50 * time.Microsecond)
 				if err := tr.Begin(); err != nil {
 					t.Fatal(err)
@@ -283,13 +277,7 @@ func TestProbedWhileRunning(t *testing.T) {
 				if m.AllocCount == 0 || m.FreeCount == 0 {
 					t.Errorf("tree %d: %d allocations and %d frees in the window 5 s after hog started", i, m.AllocCount, m.FreeCount)
 				}
-				cmd.Process.Kill()
-				cmd.Wait()
-				select {
-				case <-tr.TreeExited():
-				case <-time.After(10 * time.Second):
-					t.Fatal("the tree was not found gone 10 s after its process was killed")
-				}
+				killTree(t, tr, cmd)
 			}
 		})
 	}
@@ -322,12 +310,7 @@ func TestProbedInLoop(t *testing.T) {
 					t.Fatal(err)
 				}
 				waitStopped(t, cmd.Process.Pid)
-				if err := tr.Follow(cmd.Process.Pid); err != nil {
-					t.Fatal(err)
-				}
-				if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
-					t.Fatal(err)
-				}
+				followAndResume(t, tr, cmd)
 				if _, err := out.Read(make([]byte, 1)); err != nil {
 					t.Fatalf("hogready: %v", err)
 				}
@@ -353,13 +336,7 @@ func TestProbedInLoop(t *testing.T) {
 					t.Errorf("tree %d: %d allocations, %d frees, %d events dropped in a window where the loop finished %d pairs",
 						i, m.AllocCount, m.FreeCount, m.DroppedEvents, last-first)
 				}
-				cmd.Process.Kill()
-				cmd.Wait()
-				select {
-				case <-tr.TreeExited():
-				case <-time.After(10 * time.Second):
-					t.Fatal("the tree was not found gone 10 s after its process was killed")
-				}
+				killTree(t, tr, cmd)
 			}
 		})
 	}
@@ -381,4 +358,28 @@ func mapCounter(t *testing.T, path string) func() uint64 {
 	t.Cleanup(func() { unix.Munmap(mem) })
 	counter := (*uint64)(unsafe.Pointer(&mem[0]))
 	return func() uint64 { return atomic.LoadUint64(counter) }
+}
+
+// followAndResume follows cmd, held at its start, and lets it run.
+func followAndResume(t *testing.T, tr *Tracer, cmd *exec.Cmd) {
+	t.Helper()
+	if err := tr.Follow(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// killTree kills cmd, the tree's only process, and waits until the tracer
+// finds the tree gone.
+func killTree(t *testing.T, tr *Tracer, cmd *exec.Cmd) {
+	t.Helper()
+	cmd.Process.Kill()
+	cmd.Wait()
+	select {
+	case <-tr.TreeExited():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the tree was not found gone 10 s after its process was killed")
+	}
 }
