@@ -131,6 +131,8 @@ enum mark_op {
 	MARK_SYNC_CLAIM = 6, // take the number of the next sync mark
 	MARK_SYNC = 7,   // write the sync mark taken by MARK_SYNC_CLAIM
 	MARK_HOLD = 8,   // set probing.holding to the second argument; no mark
+	MARK_PROBING = 9, // the third argument's tgid is being probed; no mark
+	MARK_PROBED = 10, // done probing it; the second argument: own links
 };
 
 struct state {
@@ -186,6 +188,7 @@ const enum flush_result *unused_flush_result __attribute__((unused));
 const struct ctl_event *unused_ctl_event __attribute__((unused));
 const struct file_id *unused_file_id __attribute__((unused));
 const struct hold_state *unused_hold_state __attribute__((unused));
+const struct own_state *unused_own_state __attribute__((unused));
 const enum kind *unused_kind __attribute__((unused));
 const enum event_type *unused_event_type __attribute__((unused));
 const enum ctl_type *unused_ctl_type __attribute__((unused));
@@ -224,9 +227,31 @@ struct {
 // that changed meanwhile are in unscanned, for userspace to probe before
 // the next window opens.
 struct hold_state {
-	__u32 shared;  // set once by userspace: links per binary, not process
+	__u32 shared;  // set once by userspace: some links per binary
 	__u32 holding; // set by MARK_HOLD while a window is open or armed
 };
+
+// With links per binary, a fork needs no hold when its parent's probes are
+// all per binary: the child maps its parent's binaries, whose links cover
+// it. It needs one when its parent has links of its own, scoped to it,
+// which the child does not share, or may have them: while the parent is
+// being probed (held at an exec or its loader's hook, or scanned by the
+// first Begin), another of its threads can fork before userspace knows
+// which links it needs. Every hold and every scan counts in pending, and
+// userspace counts each down once it has probed the process (MARK_PROBED);
+// the counting is atomic on both sides, so that a hold taken while
+// userspace finishes the previous one is never lost.
+struct own_state {
+	__u32 pending; // holds and scans not yet probed
+	__u32 links;   // the process has links of its own
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);   // tgid
+	__type(value, struct own_state);
+} own SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -505,6 +530,40 @@ static __always_inline int changed_hold(__u32 tgid, struct hold_state *p)
 	return __sync_fetch_and_add(&p->holding, 0) != 0;
 }
 
+// Count a hold or scan of tgid in pending, with links per binary.
+static __always_inline void probing_own(__u32 tgid, struct hold_state *p)
+{
+	struct own_state zero = {}, *o;
+
+	if (!p->shared)
+		return;
+	o = bpf_map_lookup_elem(&own, &tgid);
+	if (!o) {
+		// BPF_NOEXIST: another CPU may have made it meanwhile.
+		bpf_map_update_elem(&own, &tgid, &zero, BPF_NOEXIST);
+		o = bpf_map_lookup_elem(&own, &tgid);
+		if (!o) {
+			// Without its entry its forks would go unheld.
+			count(COUNTER_TRACKED_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&o->pending, 1);
+}
+
+// Whether a fork by ptgid needs a hold with links per binary: the parent
+// has links of its own, is being probed, or is not scanned yet (its first
+// scan may give it links of its own, and a child forked after the scan
+// read unscanned would never be scanned).
+static __always_inline int fork_needs_hold(__u32 ptgid)
+{
+	struct own_state *o = bpf_map_lookup_elem(&own, &ptgid);
+
+	if (o && (o->links || __sync_fetch_and_add(&o->pending, 0)))
+		return 1;
+	return bpf_map_lookup_elem(&unscanned, &ptgid) != NULL;
+}
+
 static __always_inline void loader_stop(__u64 id)
 {
 	struct ctl_event *c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
@@ -574,8 +633,10 @@ int memtally_entry(struct pt_regs *ctx)
 	if (kind == KIND_LOADER) {
 		struct hold_state *p = get_hold();
 
-		if (p && changed_hold(id >> 32, p))
+		if (p && changed_hold(id >> 32, p)) {
+			probing_own(id >> 32, p);
 			loader_stop(id);
+		}
 		return 0;
 	}
 	ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
@@ -712,10 +773,17 @@ int memtally_fork(__u64 *ctx)
 		return 0;
 	}
 	// Tracked before it first runs, the child needs nothing more outside
-	// windows (userspace scans it before the next), nor with shared
-	// probes: it maps its parent's binaries, whose probes cover it.
-	if (!p || !changed_hold(ctgid, p) || p->shared)
+	// windows (userspace scans it before the next), nor when its parent's
+	// probes are all per binary (see own_state).
+	if (!p || !changed_hold(ctgid, p))
 		return 0;
+	if (p->shared && !fork_needs_hold(ptgid)) {
+		// Holding is on, so a later change of the child is held: it
+		// needs no scan, and its own forks no hold for one.
+		bpf_map_delete_elem(&unscanned, &ctgid);
+		return 0;
+	}
+	probing_own(ctgid, p);
 	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
 	if (!c) {
 		count(COUNTER_CTL_DROPPED);
@@ -751,7 +819,11 @@ static __always_inline int exec_needs_hold(__u32 tgid,
 	inode = bprm->file->f_inode;
 	id.dev = inode->i_sb->s_dev;
 	id.ino = inode->i_ino;
-	return bpf_map_lookup_elem(&handled, &id) == NULL;
+	if (bpf_map_lookup_elem(&handled, &id) == NULL)
+		return 1;
+	// As for a fork let go (memtally_fork): holding is on.
+	bpf_map_delete_elem(&unscanned, &tgid);
+	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -795,6 +867,12 @@ int memtally_exec(__u64 *ctx)
 	}
 	if (!exec_needs_hold(tgid, bprm))
 		return 0;
+	{
+		struct hold_state *p = get_hold();
+
+		if (p)
+			probing_own(tgid, p);
+	}
 	c = bpf_ringbuf_reserve(&ctl_events, sizeof(*c), 0);
 	if (!c) {
 		count(COUNTER_CTL_DROPPED);
@@ -822,6 +900,7 @@ int memtally_exit(__u64 *ctx)
 		return 0;
 	bpf_map_delete_elem(&tracked, &tgid);
 	bpf_map_delete_elem(&unscanned, &tgid);
+	bpf_map_delete_elem(&own, &tgid);
 	// The data ring orders the exit after the process's last allocations,
 	// which is what releasing its blocks needs; that ring may be full,
 	// though, and userspace must learn of every exit to know when the
@@ -875,6 +954,27 @@ int memtally_mark(__u64 *ctx)
 			return 1;
 		// An exchange, a full barrier: see changed_hold.
 		__sync_lock_test_and_set(&p->holding, (__u32)ctx[1]);
+		return 0;
+	}
+	case MARK_PROBING: {
+		struct hold_state *p = get_hold();
+
+		if (p)
+			probing_own((__u32)ctx[2], p);
+		return 0;
+	}
+	case MARK_PROBED: {
+		__u32 tgid = (__u32)ctx[2];
+		struct own_state *o = bpf_map_lookup_elem(&own, &tgid);
+
+		if (!o)
+			return 0;
+		// Links of its own stay until it exits; a fork needs a hold
+		// from the moment they may fire.
+		if (ctx[1])
+			o->links = 1;
+		if (__sync_fetch_and_add(&o->pending, 0) > 0)
+			__sync_fetch_and_sub(&o->pending, 1);
 		return 0;
 	}
 	case MARK_SYNC_CLAIM:

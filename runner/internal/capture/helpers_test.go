@@ -3,12 +3,14 @@ package capture
 import (
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"memtally.dev/runner/internal/launch"
+	"memtally.dev/runner/internal/privlibs"
 	"memtally.dev/runner/internal/testutil"
 )
 
@@ -44,10 +46,17 @@ func build(t testing.TB, name string, args ...string) string {
 // it, the way the runner launches commands, and waits for the stop.
 func startHeld(t *testing.T, argv ...string) *exec.Cmd {
 	t.Helper()
+	return startHeldFor(t, nil, argv...)
+}
+
+// startHeldFor is startHeld for tr's trees: in its namespace of private
+// libraries, if it has one.
+func startHeldFor(t *testing.T, tr *Tracer, argv ...string) *exec.Cmd {
+	t.Helper()
 	cmd := launch.HeldCommand(argv...)
 	cmd.Stdout = os.Stderr
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
+	if err := startFor(tr, cmd); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
@@ -59,7 +68,7 @@ func startHeld(t *testing.T, argv ...string) *exec.Cmd {
 // of its whole tree.
 func runExecTarget(t *testing.T, tr *Tracer, argv ...string) Metrics {
 	t.Helper()
-	cmd := startHeld(t, argv...)
+	cmd := startHeldFor(t, tr, argv...)
 	if err := tr.Follow(cmd.Process.Pid); err != nil {
 		cmd.Process.Kill()
 		t.Fatalf("follow: %v", err)
@@ -83,6 +92,53 @@ func runExecTarget(t *testing.T, tr *Tracer, argv ...string) Metrics {
 		t.Fatalf("end: %v", err)
 	}
 	return m
+}
+
+// probeKind is how a test's tracer attaches probes: per process, per
+// binary on private copies of the allocator libraries in a namespace of
+// the tree's own (the runner's default), or per binary for the machine.
+type probeKind string
+
+const (
+	perProcess probeKind = "per-process"
+	private    probeKind = "private"
+	shared     probeKind = "shared"
+)
+
+var probeKinds = []probeKind{perProcess, private, shared}
+
+// namespaces holds the namespace of each tracer of kind private.
+var namespaces sync.Map // *Tracer -> *privlibs.Namespace
+
+// newTracerKind returns a tracer that attaches probes the kind's way.
+func newTracerKind(t *testing.T, kind probeKind) *Tracer {
+	t.Helper()
+	tr := newTracerWith(t, Options{SharedProbes: kind == shared})
+	if kind != private {
+		return tr
+	}
+	ns, err := privlibs.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Close() })
+	var files []PrivateFile
+	for _, l := range ns.Libraries() {
+		files = append(files, PrivateFile{Dev: l.Dev, Ino: l.Ino})
+	}
+	if err := tr.ShareProbesOf(files); err != nil {
+		t.Fatal(err)
+	}
+	namespaces.Store(tr, ns)
+	return tr
+}
+
+// startFor starts cmd for tr's trees: in its namespace, if it has one.
+func startFor(tr *Tracer, cmd *exec.Cmd) error {
+	if ns, ok := namespaces.Load(tr); ok && tr != nil {
+		return ns.(*privlibs.Namespace).Run(cmd.Start)
+	}
+	return cmd.Start()
 }
 
 func newTracer(t *testing.T) *Tracer {

@@ -133,7 +133,15 @@ const (
 	memtallyMarkOpMARK_SYNC_CLAIM memtallyMarkOp = 6
 	memtallyMarkOpMARK_SYNC       memtallyMarkOp = 7
 	memtallyMarkOpMARK_HOLD       memtallyMarkOp = 8
+	memtallyMarkOpMARK_PROBING    memtallyMarkOp = 9
+	memtallyMarkOpMARK_PROBED     memtallyMarkOp = 10
 )
+
+type memtallyOwnState struct {
+	_       structs.HostLayout
+	Pending uint32
+	Links   uint32
+}
 
 type memtallySingleEvent struct {
 	_   structs.HostLayout
@@ -175,6 +183,7 @@ const (
 	memtallyMapCtlEvents         = "ctl_events"
 	memtallyMapEvents            = "events"
 	memtallyMapHandled           = "handled"
+	memtallyMapOwn               = "own"
 	memtallyMapProbing           = "probing"
 	memtallyMapSequence          = "sequence"
 	memtallyMapStates            = "states"
@@ -201,6 +210,7 @@ const (
 	memtallyVarUnusedHoldState   = "unused_hold_state"
 	memtallyVarUnusedKind        = "unused_kind"
 	memtallyVarUnusedMarkOp      = "unused_mark_op"
+	memtallyVarUnusedOwnState    = "unused_own_state"
 	memtallyVarUnusedSingleEvent = "unused_single_event"
 )
 
@@ -264,6 +274,7 @@ type memtallyMapSpecs struct {
 	CtlEvents *ebpf.MapSpec `ebpf:"ctl_events"`
 	Events    *ebpf.MapSpec `ebpf:"events"`
 	Handled   *ebpf.MapSpec `ebpf:"handled"`
+	Own       *ebpf.MapSpec `ebpf:"own"`
 	Probing   *ebpf.MapSpec `ebpf:"probing"`
 	Sequence  *ebpf.MapSpec `ebpf:"sequence"`
 	States    *ebpf.MapSpec `ebpf:"states"`
@@ -289,6 +300,7 @@ type memtallyVariableSpecs struct {
 	UnusedHoldState   *ebpf.VariableSpec `ebpf:"unused_hold_state"`
 	UnusedKind        *ebpf.VariableSpec `ebpf:"unused_kind"`
 	UnusedMarkOp      *ebpf.VariableSpec `ebpf:"unused_mark_op"`
+	UnusedOwnState    *ebpf.VariableSpec `ebpf:"unused_own_state"`
 	UnusedSingleEvent *ebpf.VariableSpec `ebpf:"unused_single_event"`
 }
 
@@ -317,6 +329,7 @@ type memtallyMaps struct {
 	CtlEvents *ebpf.Map `ebpf:"ctl_events"`
 	Events    *ebpf.Map `ebpf:"events"`
 	Handled   *ebpf.Map `ebpf:"handled"`
+	Own       *ebpf.Map `ebpf:"own"`
 	Probing   *ebpf.Map `ebpf:"probing"`
 	Sequence  *ebpf.Map `ebpf:"sequence"`
 	States    *ebpf.Map `ebpf:"states"`
@@ -332,6 +345,7 @@ func (m *memtallyMaps) Close() error {
 		m.CtlEvents,
 		m.Events,
 		m.Handled,
+		m.Own,
 		m.Probing,
 		m.Sequence,
 		m.States,
@@ -358,6 +372,7 @@ type memtallyVariables struct {
 	UnusedHoldState   *ebpf.Variable `ebpf:"unused_hold_state"`
 	UnusedKind        *ebpf.Variable `ebpf:"unused_kind"`
 	UnusedMarkOp      *ebpf.Variable `ebpf:"unused_mark_op"`
+	UnusedOwnState    *ebpf.Variable `ebpf:"unused_own_state"`
 	UnusedSingleEvent *ebpf.Variable `ebpf:"unused_single_event"`
 }
 

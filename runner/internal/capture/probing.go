@@ -61,11 +61,13 @@ func (t *Tracer) hold() error {
 		return fmt.Errorf("read unscanned processes: %w", err)
 	}
 	for _, tgid := range pids {
+		p := t.process(tgid)
+		// Its forks stay held until it is probed (see own_state).
+		t.probingOwn(p)
 		// Deleted before the scan: a change after it is recorded anew.
 		if err := t.objs.Unscanned.Delete(tgid); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 			return fmt.Errorf("read unscanned processes: %w", err)
 		}
-		p := t.process(tgid)
 		// Under p.mu, the control reader cannot resume p while it is
 		// scanned: it resumes a held process only once it has probed
 		// it, under p.mu too.
@@ -77,6 +79,7 @@ func (t *Tracer) hold() error {
 			}
 		})
 		p.mu.Unlock()
+		t.probedOwn(p)
 		if !t.InTree(int(tgid)) {
 			// It exited before its entry was made, and its exit
 			// may have been handled already: forget it again, or

@@ -24,13 +24,9 @@ import (
 func TestProbedAtBegin(t *testing.T) {
 	bin := build(t, "prewindow", "prewindow.c", "-ldl")
 	w := want{AllocCount: 10, TotalBytes: 550, PeakBytes: 550, LeakedCount: 10, LeakedBytes: 550}
-	for _, shared := range []bool{false, true} {
-		name := "per-process"
-		if shared {
-			name = "shared"
-		}
-		t.Run(name, func(t *testing.T) {
-			tr := newTracerWith(t, Options{SharedProbes: shared})
+	for _, kind := range probeKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			tr := newTracerKind(t, kind)
 			for i, m := range runWindowed(t, tr, 2, bin) {
 				checkMetrics(t, m, w)
 				found := false
@@ -107,8 +103,8 @@ func linksOf(tr *Tracer, pid int) int {
 }
 
 // TestUnrelatedCode reads glibc's allocator code from a process outside
-// the tree while the tree is probed. With probes per process its code is
-// untouched. Shared probes put their breakpoints in every process that maps
+// the tree while the tree is probed. With probes per process, or per
+// library on the tree's private copies, its code is untouched. Shared probes put their breakpoints in every process that maps
 // libc: the documented cost of that option, which valgrind's tools, among
 // others, do not survive.
 func TestUnrelatedCode(t *testing.T) {
@@ -121,9 +117,10 @@ func TestUnrelatedCode(t *testing.T) {
 		return string(out)
 	}
 	before := read()
-	for _, shared := range []bool{false, true} {
-		tr := newTracerWith(t, Options{SharedProbes: shared})
-		cmd := startHeld(t, build(t, "hog", "hog.c"))
+	for _, kind := range probeKinds {
+		isShared := kind == shared
+		tr := newTracerKind(t, kind)
+		cmd := startHeldFor(t, tr, build(t, "hog", "hog.c"))
 		if err := tr.Follow(cmd.Process.Pid); err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +134,7 @@ func TestUnrelatedCode(t *testing.T) {
 		// The shell held at its exec may not have mapped the program's
 		// libc yet when Begin returns: its probes then come with the
 		// loader's stop, a moment later.
-		for deadline := time.Now().Add(10 * time.Second); shared && during == before && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(10 * time.Second); isShared && during == before && time.Now().Before(deadline); {
 			time.Sleep(20 * time.Millisecond)
 			during = read()
 		}
@@ -149,12 +146,12 @@ func TestUnrelatedCode(t *testing.T) {
 		tr.Close()
 		after := read()
 		if after != before {
-			t.Errorf("shared=%v: libc's code after Close:\n%s\nbefore:\n%s", shared, after, before)
+			t.Errorf("%s: libc's code after Close:\n%s\nbefore:\n%s", kind, after, before)
 		}
 		switch {
-		case !shared && during != before:
-			t.Errorf("per-process probes changed an unrelated process's code:\n%s\nbefore:\n%s", during, before)
-		case shared && !onlyBreakpointsAdded(before, during):
+		case !isShared && during != before:
+			t.Errorf("%s probes changed an unrelated process's code:\n%s\nbefore:\n%s", kind, during, before)
+		case isShared && !onlyBreakpointsAdded(before, during):
 			t.Errorf("shared probes did not put breakpoints, and nothing else, in an unrelated process's code:\n%s\nbefore:\n%s", during, before)
 		}
 	}
@@ -185,8 +182,13 @@ func onlyBreakpointsAdded(before, during string) bool {
 // in none, nothing is lost, and the tree is found gone once the last
 // process exits.
 func TestWindowsDuringForkStorm(t *testing.T) {
-	tr := newTracer(t)
-	cmd := startHeld(t, build(t, "forkrate", "forkrate.c"), "1000", "serial")
+	for _, kind := range probeKinds {
+		t.Run(string(kind), func(t *testing.T) { windowsDuringForkStorm(t, newTracerKind(t, kind)) })
+	}
+}
+
+func windowsDuringForkStorm(t *testing.T, tr *Tracer) {
+	cmd := startHeldFor(t, tr, build(t, "forkrate", "forkrate.c"), "1000", "serial")
 	if err := tr.Follow(cmd.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
@@ -244,11 +246,11 @@ func TestWindowsDuringForkStorm(t *testing.T) {
 func TestProbedWhileRunning(t *testing.T) {
 	hog := build(t, "hog", "hog.c")
 	const trees = 40
-	for _, shared := range []bool{false, true} {
-		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
-			tr := newTracerWith(t, Options{SharedProbes: shared})
+	for _, kind := range probeKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			tr := newTracerKind(t, kind)
 			for i := range trees {
-				cmd := startHeld(t, hog)
+				cmd := startHeldFor(t, tr, hog)
 				followAndResume(t, tr, cmd)
 				time.Sleep(time.Duration(i%20) * 50 * time.Microsecond)
 				if err := tr.Begin(); err != nil {
@@ -292,9 +294,9 @@ func TestProbedWhileRunning(t *testing.T) {
 func TestProbedInLoop(t *testing.T) {
 	hog := build(t, "hogready", "hogready.c")
 	const trees = 60
-	for _, shared := range []bool{false, true} {
-		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
-			tr := newTracerWith(t, Options{SharedProbes: shared})
+	for _, kind := range probeKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			tr := newTracerKind(t, kind)
 			for i := range trees {
 				counter := filepath.Join(t.TempDir(), "pairs")
 				if err := os.WriteFile(counter, make([]byte, 8), 0o600); err != nil {
@@ -306,7 +308,7 @@ func TestProbedInLoop(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := cmd.Start(); err != nil {
+				if err := startFor(tr, cmd); err != nil {
 					t.Fatal(err)
 				}
 				waitStopped(t, cmd.Process.Pid)

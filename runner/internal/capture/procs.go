@@ -83,6 +83,12 @@ func (t *Tracer) control(c memtallyCtlEvent) {
 		// failure is reported through Unprobed, and a stuck benchmark
 		// would be worse.
 		_ = t.attachAll(p)
+		if c.Flags&uint32(memtallyCtlFlagsCTL_HELD) != 0 {
+			// Held, so holding is on: a later change of p is held
+			// too, and p needs no scan at the next Begin.
+			_ = t.objs.Unscanned.Delete(c.Tgid)
+		}
+		t.probedOwn(p)
 	}
 	if c.Flags&uint32(memtallyCtlFlagsCTL_HELD) != 0 {
 		_ = unix.Kill(int(c.Tgid), unix.SIGCONT)
@@ -221,7 +227,7 @@ func (t *Tracer) attachLocked(p *process) error {
 		var err error
 		switch {
 		case r.hasLoader:
-			err = t.attachBinary(p, m.key, func(pid uint32) ([]link.Link, error) { return t.attachLoader(m.path, r.loader, pid) })
+			err = t.attachBinary(p, m, func(pid uint32) ([]link.Link, error) { return t.attachLoader(m.path, r.loader, pid) })
 			p.loaders[m.key] = err == nil
 		case r.err != nil:
 			// A dynamic program's allocator lives in a library; only a
@@ -230,7 +236,7 @@ func (t *Tracer) attachLocked(p *process) error {
 				t.addStatic(exe, r)
 			}
 		default:
-			err = t.attachBinary(p, m.key, func(pid uint32) ([]link.Link, error) { return t.attachPlan(m.path, r.plan, pid) })
+			err = t.attachBinary(p, m, func(pid uint32) ([]link.Link, error) { return t.attachPlan(m.path, r.plan, pid) })
 			if err == nil {
 				t.addProbed(strings.TrimPrefix(m.path, root), r.plan)
 			}
@@ -239,18 +245,18 @@ func (t *Tracer) attachLocked(p *process) error {
 			t.addUnprobed(strings.TrimPrefix(m.path, root), err.Error())
 		}
 	}
-	if t.opts.SharedProbes {
+	if t.sharing() {
 		t.markHandled(p, maps)
 	}
 	return nil
 }
 
-// attachBinary attaches the probes of the binary key, mapped by p, with
+// attachBinary attaches the probes of the binary m, mapped by p, with
 // attach: once for every process when they are shared, else for p alone.
 // p.mu is held.
-func (t *Tracer) attachBinary(p *process, key string, attach func(pid uint32) ([]link.Link, error)) error {
-	if t.opts.SharedProbes {
-		return t.shared.attach(key, func() ([]link.Link, error) { return attach(0) })
+func (t *Tracer) attachBinary(p *process, m mapping, attach func(pid uint32) ([]link.Link, error)) error {
+	if t.sharedBinary(m.file) {
+		return t.shared.attach(m.key, func() ([]link.Link, error) { return attach(0) })
 	}
 	ls, err := attach(p.tgid)
 	p.links = append(p.links, ls...)

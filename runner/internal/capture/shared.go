@@ -24,6 +24,87 @@ import (
 type sharedProbes struct {
 	mu   sync.Mutex
 	bins map[string]*sharedBinary // by "dev inode"
+	// private are the binaries that only the followed trees map (see
+	// ShareProbesOf); with Options.SharedProbes every binary is shared.
+	private map[fileID]bool
+}
+
+// PrivateFile is a binary that only the followed trees map, as stat(2)
+// names it.
+type PrivateFile struct {
+	Dev, Ino uint64
+}
+
+// ShareProbesOf says that files are binaries only the followed trees map:
+// private copies of the machine's allocator libraries, bind-mounted in a
+// mount namespace of the trees' own. Their probes are then attached once
+// per binary, as with Options.SharedProbes, which costs no other process
+// anything, since no other process maps them; every other binary keeps
+// links per process. Forks of a process whose probes are all per binary
+// are not held. Call it before the first Follow.
+func (t *Tracer) ShareProbesOf(files []PrivateFile) error {
+	if len(files) == 0 {
+		return nil
+	}
+	t.shared.mu.Lock()
+	if t.shared.private == nil {
+		t.shared.private = map[fileID]bool{}
+	}
+	for _, f := range files {
+		// The kernel's dev_t, which /proc/PID/maps shows, is not the
+		// one stat encodes.
+		t.shared.private[fileID{dev: uint64(unix.Major(f.Dev))<<20 | uint64(unix.Minor(f.Dev)), ino: f.Ino}] = true
+	}
+	t.shared.mu.Unlock()
+	if err := t.objs.Probing.Put(uint32(0), memtallyHoldState{Shared: 1}); err != nil {
+		return fmt.Errorf("share probes: %w", err)
+	}
+	return nil
+}
+
+// sharing reports whether some binaries' probes are shared.
+func (t *Tracer) sharing() bool {
+	if t.opts.SharedProbes {
+		return true
+	}
+	t.shared.mu.Lock()
+	defer t.shared.mu.Unlock()
+	return len(t.shared.private) > 0
+}
+
+// sharedBinary reports whether the binary f gets links per binary.
+func (t *Tracer) sharedBinary(f fileID) bool {
+	if t.opts.SharedProbes {
+		return true
+	}
+	t.shared.mu.Lock()
+	defer t.shared.mu.Unlock()
+	return t.shared.private[f]
+}
+
+// probedOwn tells the fork program, once p is probed, whether p has links
+// of its own, which its forks then need too, and counts down the hold or
+// scan that had it probed (see own_state in bpf/memtally.c).
+func (t *Tracer) probedOwn(p *process) {
+	if !t.sharing() {
+		return
+	}
+	p.mu.Lock()
+	own := len(p.links) > 0
+	p.mu.Unlock()
+	var links uint32
+	if own {
+		links = 1
+	}
+	// A failure leaves its forks held, which costs speed, not numbers.
+	_ = t.mark(memtallyMarkOpMARK_PROBED, links, p.tgid)
+}
+
+// probingOwn counts a scan of p that was not a hold, before it starts.
+func (t *Tracer) probingOwn(p *process) {
+	if t.sharing() {
+		_ = t.mark(memtallyMarkOpMARK_PROBING, 0, p.tgid)
+	}
 }
 
 type sharedBinary struct {
@@ -60,12 +141,13 @@ func (s *sharedProbes) take() []link.Link {
 }
 
 // markHandled tells the exec program that an exec of p's executable needs
-// no hold: its allocator and its loader's hook are probed. maps are the
-// mappings p was just probed from. The executable counts as handled only
-// when those mappings hold it, and its loader, probed, if it has one: a
-// process read in the middle of an exec has its new executable already
-// but not yet its mappings, or not all of them, and an exec of it let go
-// without a hold would then run its libraries unprobed.
+// no hold: its allocator and its loader's hook are probed, by links per
+// binary, which cover a process from its exec on. maps are the mappings p
+// was just probed from. The executable counts as handled only when those
+// mappings hold it, and its loader, probed, if it has one: a process read
+// in the middle of an exec has its new executable already but not yet its
+// mappings, or not all of them, and an exec of it let go without a hold
+// would then run its libraries unprobed.
 func (t *Tracer) markHandled(p *process, maps []mapping) {
 	var st unix.Stat_t
 	if err := unix.Stat(fmt.Sprintf("/proc/%d/exe", p.tgid), &st); err != nil {
@@ -80,12 +162,18 @@ func (t *Tracer) markHandled(p *process, maps []mapping) {
 		if m.file == exe {
 			mapped = &maps[i]
 		}
-		loader = loader || p.loaders[m.key]
+		loader = loader || (p.loaders[m.key] && t.sharedBinary(m.file))
 	}
 	if mapped == nil {
 		return
 	}
-	if !loader && !t.plan(*mapped).plan.Static {
+	r := t.plan(*mapped)
+	if !loader && !r.plan.Static {
+		return
+	}
+	// An executable that carries its own allocator needs its probes in
+	// place before it runs: links of its own are attached at a hold.
+	if r.err == nil && !t.sharedBinary(mapped.file) {
 		return
 	}
 	id := memtallyFileId{Dev: exe.dev, Ino: exe.ino}

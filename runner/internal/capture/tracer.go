@@ -243,10 +243,12 @@ func (t *Tracer) Follow(pid int) error {
 		}
 		return nil
 	}
+	t.probingOwn(p)
 	if err := t.attachAll(p); err != nil {
 		t.forget(tgid, p)
 		return err
 	}
+	t.probedOwn(p)
 	return nil
 }
 

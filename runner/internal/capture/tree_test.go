@@ -69,7 +69,12 @@ func TestHandoff(t *testing.T) {
 // one window from the first exec to the end of the tree. exec_child's
 // three live blocks leak at its exec.
 func TestExecChain(t *testing.T) {
-	tr := newTracer(t)
+	for _, kind := range []probeKind{perProcess, private} {
+		t.Run(string(kind), func(t *testing.T) { execChain(t, newTracerKind(t, kind)) })
+	}
+}
+
+func execChain(t *testing.T, tr *Tracer) {
 	child := build(t, "malloc_free", "malloc_free.c")
 	bin := build(t, "exec_child", "exec_child.c")
 	m := runExecTarget(t, tr, bin, child)
@@ -81,7 +86,12 @@ func TestExecChain(t *testing.T) {
 // allocator is its own copy of glibc's malloc, found in its .symtab. A
 // window inside the program leaves out static glibc's start-up blocks.
 func TestForkExecStatic(t *testing.T) {
-	tr := newTracer(t)
+	for _, kind := range []probeKind{perProcess, private} {
+		t.Run(string(kind), func(t *testing.T) { forkExecStatic(t, newTracerKind(t, kind)) })
+	}
+}
+
+func forkExecStatic(t *testing.T, tr *Tracer) {
 	static := build(t, "window_static", "window.c", "-static")
 	forker := build(t, "fork_exec", "fork_exec.c")
 	m := runWindowed(t, tr, 1, forker, static)[0]
@@ -128,7 +138,12 @@ func TestStrippedStaticUnprobed(t *testing.T) {
 // sees mi_malloc too: Valgrind redirects libmimalloc's malloc, an alias of
 // mi_malloc.
 func TestDlopen(t *testing.T) {
-	tr := newTracer(t)
+	for _, kind := range []probeKind{perProcess, private} {
+		t.Run(string(kind), func(t *testing.T) { dlopen(t, newTracerKind(t, kind)) })
+	}
+}
+
+func dlopen(t *testing.T, tr *Tracer) {
 	lib := build(t, "libdlopen_lib.so", "dlopen_lib.c", "-shared", "-fPIC")
 	bin := build(t, "dlopen_main", "dlopen_main.c", "-ldl")
 
@@ -230,7 +245,7 @@ func runWindowedTimed(t *testing.T, tr *Tracer, n int, argv ...string) ([]Metric
 	held := launch.HeldCommand(argv...)
 	held.ExtraFiles = []*os.File{fromProg, toProg} // fds 3 and 4
 	held.Stderr = os.Stderr
-	if err := held.Start(); err != nil {
+	if err := startFor(tr, held); err != nil {
 		t.Fatal(err)
 	}
 	fromProg.Close()

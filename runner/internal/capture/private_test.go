@@ -1,0 +1,120 @@
+package capture
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestPrivateForksUnheld forks 50 children inside a window, whose only
+// allocator is libc. On private libraries, libc's probes are per binary,
+// so no child is held or probed on its own: the tracer never hears of
+// them, yet every one of them is in the tree. Per process, each child is
+// held and gets links of its own.
+func TestPrivateForksUnheld(t *testing.T) {
+	bin := build(t, "forktree", "forktree.c")
+	for _, kind := range []probeKind{perProcess, private} {
+		t.Run(string(kind), func(t *testing.T) {
+			tr := newTracerKind(t, kind)
+			ready := filepath.Join(t.TempDir(), "ready")
+			cmd := startHeldFor(t, tr, bin, "50", "0", ready)
+			if err := tr.Follow(cmd.Process.Pid); err != nil {
+				t.Fatal(err)
+			}
+			if err := tr.BeginAtExec(cmd.Process.Pid); err != nil {
+				t.Fatal(err)
+			}
+			if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+				if _, err := os.Stat(ready); err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("forktree did not fork its children")
+				}
+			}
+			children := childrenOf(t, cmd.Process.Pid)
+			t.Cleanup(func() {
+				for _, c := range children {
+					unix.Kill(c, unix.SIGKILL)
+				}
+			})
+			if len(children) != 50 {
+				t.Fatalf("%d children, want 50", len(children))
+			}
+			// Held children are probed and resumed by the control reader
+			// a moment after their fork.
+			count := func() (held, own int) {
+				for _, c := range children {
+					tr.mu.Lock()
+					p := tr.procs[uint32(c)]
+					tr.mu.Unlock()
+					if p != nil {
+						held++
+						if linksOf(tr, c) > 0 {
+							own++
+						}
+					}
+				}
+				return held, own
+			}
+			held, own := count()
+			for deadline := time.Now().Add(10 * time.Second); kind == perProcess && own < 50 && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+				held, own = count()
+			}
+			for _, c := range children {
+				if !tr.InTree(c) {
+					t.Errorf("child %d is not in the tree", c)
+				}
+				if kind == private && stopped(uint32(c)) {
+					t.Errorf("child %d is stopped", c)
+				}
+			}
+			switch {
+			case kind == private && held != 0:
+				t.Errorf("%d of 50 children held on private libraries, want none", held)
+			case kind == perProcess && (held != 50 || own != 50):
+				t.Errorf("%d of 50 children held and %d with links of their own per process, want all", held, own)
+			}
+			if _, err := tr.End(); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range children {
+				unix.Kill(c, unix.SIGKILL)
+			}
+			cmd.Process.Kill()
+			cmd.Wait()
+			select {
+			case <-tr.TreeExited():
+			case <-time.After(20 * time.Second):
+				t.Fatal("the tree was not found gone 20 s after it was killed")
+			}
+		})
+	}
+}
+
+// childrenOf lists the children of pid.
+func childrenOf(t *testing.T, pid int) []int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "task", strconv.Itoa(pid), "children"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, f := range strings.Fields(string(b)) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
