@@ -86,6 +86,12 @@ Flags of runner and runner run:
   --no-prebuild       run a cargo bench command as it is, without first
                       building its benchmarks outside the probes with
                       cargo bench --no-run (also options.prebuild = false)
+  --per-process-probes
+                      attach every probe per process of the command,
+                      rather than once per library on private copies of
+                      the allocator libraries in a mount namespace of the
+                      command's own: the same numbers, but each fork
+                      waits for its probes
   --shared-probes     probe each allocator once for the whole machine
                       rather than once per process of the command: a
                       command that forks many processes runs much faster,

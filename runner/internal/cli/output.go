@@ -30,6 +30,9 @@ type outputFlags struct {
 	allowIncomplete bool
 	// sharedProbes is capture.Options.SharedProbes.
 	sharedProbes bool
+	// perProcessProbes keeps every probe per process, without private
+	// copies of the allocator libraries.
+	perProcessProbes bool
 }
 
 func (o *outputFlags) register(fs *flag.FlagSet) {
@@ -44,6 +47,7 @@ func (o *outputFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.verbose, "v", false, "")
 	fs.BoolVar(&o.allowIncomplete, "allow-incomplete", false, "")
 	fs.BoolVar(&o.sharedProbes, "shared-probes", false, "")
+	fs.BoolVar(&o.perProcessProbes, "per-process-probes", false, "")
 }
 
 func (o *outputFlags) validate() error {

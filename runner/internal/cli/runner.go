@@ -18,6 +18,7 @@ import (
 	"memtally.dev/runner/internal/config"
 	"memtally.dev/runner/internal/hostinfo"
 	"memtally.dev/runner/internal/journal"
+	"memtally.dev/runner/internal/privlibs"
 	"memtally.dev/runner/internal/progress"
 	"memtally.dev/runner/internal/report"
 	"memtally.dev/runner/internal/results"
@@ -52,7 +53,10 @@ type runner struct {
 	killAfter time.Duration
 	// allowIncomplete is --allow-incomplete or options.allow-incomplete.
 	allowIncomplete bool
-	progress        *progress.Reporter
+	// ns is the namespace of private allocator libraries the commands
+	// start in; nil when probes are per process or shared.
+	ns       *privlibs.Namespace
+	progress *progress.Reporter
 
 	tracer  *capture.Tracer
 	signals chan os.Signal
@@ -86,7 +90,7 @@ func (r *runner) run(targets []target) error {
 	// Loading and verifying the programs is most of the runner's fixed
 	// cost; the output directory and the supervisor, the other part,
 	// need nothing from it and are made meanwhile.
-	loading := loadTracer(capture.Options{SharedProbes: r.out.sharedProbes})
+	loading := loadTracer(capture.Options{SharedProbes: r.out.sharedProbes}, r.out.perProcessProbes)
 	defer loading.close()
 
 	dir, err := r.createOutputDir()
@@ -148,7 +152,10 @@ func (r *runner) run(targets []target) error {
 			fmt.Fprintf(r.stderr, "runner: %v\n", err)
 		}
 	}()
-	if r.tracer, err = loading.wait(); err != nil {
+	if r.tracer, err = loading.wait(); err == nil {
+		r.ns = loading.ns
+		run.Environment.Probes = &loading.probes
+	} else {
 		// The results file says why nothing ran, rather than that the
 		// run is still going.
 		run.Reason = err.Error()
@@ -346,4 +353,13 @@ func checkSchema(path string) error {
 
 func displayPath(path string) string {
 	return relativeToCwd(path)
+}
+
+// namespace is what launch.Spec.Namespace wants: nil, not a nil pointer,
+// when there is no namespace.
+func (r *runner) namespace() interface{ Run(func() error) error } {
+	if r.ns == nil {
+		return nil
+	}
+	return r.ns
 }

@@ -100,7 +100,7 @@ func (r *runner) runTarget(t target, at slot) outcome {
 	proc, err := launch.Start(launch.Spec{
 		Argv: t.argv, Dir: t.dir, Env: env,
 		Stdin: r.stdin, Stdout: output.Stdout, Stderr: output.Stderr,
-		Held: true, NoASLR: start.NoASLR,
+		Held: true, NoASLR: start.NoASLR, Namespace: r.namespace(),
 	})
 	output.Started()
 	if err != nil {

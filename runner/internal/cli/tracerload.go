@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"memtally.dev/runner/internal/capture"
+	"memtally.dev/runner/internal/privlibs"
+	"memtally.dev/runner/internal/results"
 )
 
 // tracerLoad is a capture.Tracer started, and closed, in the background.
@@ -12,20 +14,60 @@ type tracerLoad struct {
 	done   chan struct{}
 	tracer *capture.Tracer
 	err    error
+	// ns holds the private copies of the allocator libraries the
+	// commands start in, unless probes are per process; probes says
+	// which, for results.json.
+	ns     *privlibs.Namespace
+	probes results.Probes
 
 	closing sync.Once
 	closed  chan struct{}
 }
 
-func loadTracer(opts capture.Options) *tracerLoad {
+// loadTracer starts the tracer with opts; perProcess keeps every probe per
+// process, rather than per binary on private copies of the allocator
+// libraries (see privlibs).
+func loadTracer(opts capture.Options, perProcess bool) *tracerLoad {
 	l := &tracerLoad{done: make(chan struct{}), closed: make(chan struct{})}
 	go func() {
 		defer close(l.done)
 		if l.tracer, l.err = capture.New(opts); l.err != nil {
 			l.err = fmt.Errorf("start capture: %w", l.err)
+			return
+		}
+		switch {
+		case opts.SharedProbes:
+			l.probes = results.Probes{Mode: results.ProbesShared}
+		case perProcess:
+			l.probes = results.Probes{Mode: results.ProbesPerProcess, Reason: "--per-process-probes"}
+		default:
+			l.probes = l.sharePrivate()
 		}
 	}()
 	return l
+}
+
+// sharePrivate makes the namespace of private libraries and has their
+// probes shared. Without it, probes stay per process: the numbers are the
+// same, and only a command that forks many processes is slower, so the run
+// goes on and results.json says why.
+func (l *tracerLoad) sharePrivate() results.Probes {
+	ns, err := privlibs.New()
+	if err != nil {
+		return results.Probes{Mode: results.ProbesPerProcess, Reason: err.Error()}
+	}
+	var files []capture.PrivateFile
+	var paths []string
+	for _, lib := range ns.Libraries() {
+		files = append(files, capture.PrivateFile{Dev: lib.Dev, Ino: lib.Ino})
+		paths = append(paths, lib.Path)
+	}
+	if err := l.tracer.ShareProbesOf(files); err != nil {
+		ns.Close()
+		return results.Probes{Mode: results.ProbesPerProcess, Reason: err.Error()}
+	}
+	l.ns = ns
+	return results.Probes{Mode: results.ProbesPrivateLibraries, Libraries: paths}
 }
 
 // wait returns the tracer once it is started; it may be called again.
@@ -41,6 +83,9 @@ func (l *tracerLoad) closeInBackground() {
 			defer close(l.closed)
 			if tracer, _ := l.wait(); tracer != nil {
 				tracer.Close()
+			}
+			if l.ns != nil {
+				l.ns.Close()
 			}
 		}()
 	})

@@ -37,26 +37,37 @@ func WithoutASLR(start func() error) error {
 	done := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		old, err := personality(queryPersonality)
-		if err != nil {
-			runtime.UnlockOSThread()
-			done <- fmt.Errorf("read personality: %w", err)
-			return
-		}
-		if _, err := personality(old | addrNoRandomize); err != nil {
-			runtime.UnlockOSThread()
-			done <- fmt.Errorf("turn address randomisation off: %w", err)
-			return
-		}
-		err = start()
+		restored, err := withoutASLRHere(start)
 		// A thread that cannot get its personality back stays
 		// locked; the command started all the same.
-		if _, rerr := personality(old); rerr == nil {
+		if restored {
 			runtime.UnlockOSThread()
 		}
 		done <- err
 	}()
 	return <-done
+}
+
+// WithoutASLRHere is WithoutASLR on the calling goroutine, which the caller
+// has locked to its thread, for a thread that is retired afterwards.
+func WithoutASLRHere(start func() error) error {
+	_, err := withoutASLRHere(start)
+	return err
+}
+
+// withoutASLRHere runs start with the calling thread's personality changed,
+// and reports whether the thread got its own back.
+func withoutASLRHere(start func() error) (restored bool, err error) {
+	old, err := personality(queryPersonality)
+	if err != nil {
+		return true, fmt.Errorf("read personality: %w", err)
+	}
+	if _, err := personality(old | addrNoRandomize); err != nil {
+		return true, fmt.Errorf("turn address randomisation off: %w", err)
+	}
+	err = start()
+	_, rerr := personality(old)
+	return rerr == nil, err
 }
 
 // inheritedASLR says whether a command the runner starts as it is gets

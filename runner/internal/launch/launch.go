@@ -31,6 +31,12 @@ type Spec struct {
 	// NoASLR starts the command with address-space randomisation off
 	// (determinism.WithoutASLR), the runner keeping its own.
 	NoASLR bool
+	// Namespace, when set, starts the command inside it: Run runs the
+	// start on an OS thread of its own in the namespace
+	// (privlibs.Namespace).
+	Namespace interface {
+		Run(start func() error) error
+	}
 }
 
 // HeldCommand returns a command that runs argv behind a shell which stops
@@ -65,7 +71,14 @@ func Start(s Spec) (*Process, error) {
 	// the runner, and Go may retire that thread at any time.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	start := cmd.Start
-	if s.NoASLR {
+	switch {
+	case s.Namespace != nil && s.NoASLR:
+		start = func() error {
+			return s.Namespace.Run(func() error { return determinism.WithoutASLRHere(cmd.Start) })
+		}
+	case s.Namespace != nil:
+		start = func() error { return s.Namespace.Run(cmd.Start) }
+	case s.NoASLR:
 		start = func() error { return determinism.WithoutASLR(cmd.Start) }
 	}
 	if err := start(); err != nil {

@@ -77,6 +77,31 @@ type Environment struct {
 	// Launch lists, per target, what the runner applied when it started
 	// the target's command; absent in files of runners before it.
 	Launch []Launch `json:"launch,omitempty"`
+	// Probes says how the allocators' probes were attached; absent in
+	// files of runners before it, and when capture could not start.
+	Probes *Probes `json:"probes,omitempty"`
+}
+
+// How probes are attached: what they cost the run, never what it measures.
+const (
+	// ProbesPrivateLibraries: the commands start in a mount namespace
+	// with private copies of the allocator libraries, whose probes are
+	// attached once per library; other binaries get probes per process.
+	ProbesPrivateLibraries = "private_libraries"
+	// ProbesPerProcess: every binary's probes are attached per process.
+	ProbesPerProcess = "per_process"
+	// ProbesShared: every binary's probes are attached once for the
+	// whole machine (--shared-probes).
+	ProbesShared = "shared"
+)
+
+// Probes is how the allocators' probes were attached.
+type Probes struct {
+	Mode string `json:"mode"`
+	// Libraries are the private copies' paths, as the commands see them.
+	Libraries []string `json:"libraries,omitempty"`
+	// Reason says why probes are per process.
+	Reason string `json:"reason,omitempty"`
 }
 
 // CPU describes the processor.
