@@ -16,9 +16,11 @@ import (
 
 // BenchmarkRunnerExit measures how long the runner takes to exit after its
 // last command did, when that command's window spawned 500 processes
-// (MEMTALLY_BENCH_EXIT_CHILDREN), each with its own probes to detach. The
-// target is under a second. "wide" has them all alive at once, exiting
-// together at the end; "serial" forks each after the previous one exited.
+// (MEMTALLY_BENCH_EXIT_CHILDREN). The target is under a second. "wide" has
+// them all alive at once, exiting together at the end; "serial" forks each
+// after the previous one exited. Each runs as the runner does by default,
+// and with --per-process-probes, where each child has probes of its own to
+// detach, for comparison.
 func BenchmarkRunnerExit(b *testing.B) {
 	testutil.RequireBPF(b, capture.CheckPrivileges())
 	children := 500
@@ -38,15 +40,23 @@ func BenchmarkRunnerExit(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, mode := range []string{"wide", "serial"} {
-		b.Run(mode, func(b *testing.B) {
+	for _, bench := range []struct{ name, mode, flag string }{
+		{"wide", "wide", ""}, {"serial", "serial", ""},
+		{"wide-perprocess", "wide", "--per-process-probes"}, {"serial-perprocess", "serial", "--per-process-probes"},
+	} {
+		mode := bench.mode
+		b.Run(bench.name, func(b *testing.B) {
 			var total time.Duration
 			for i := 0; i < b.N; i++ {
 				dir := b.TempDir()
 				done := filepath.Join(dir, "done")
 				// The test binary is the runner when started under that
 				// name (see TestMain).
-				cmd := &exec.Cmd{Path: self, Args: []string{"runner", "run", "--quiet", "--out", filepath.Join(dir, "out"), "--", prog, strconv.Itoa(children), mode, done}}
+				args := []string{"runner", "run", "--quiet", "--out", filepath.Join(dir, "out")}
+				if bench.flag != "" {
+					args = append(args, bench.flag)
+				}
+				cmd := &exec.Cmd{Path: self, Args: append(args, "--", prog, strconv.Itoa(children), mode, done)}
 				cmd.Stderr = os.Stderr
 				if err := cmd.Run(); err != nil {
 					b.Fatalf("runner: %v", err)

@@ -19,16 +19,17 @@ import (
 // programs bare, each ratio taken between runs made moments apart:
 //   - forkrate.c forking 1,000 children one at a time ("serial") and 2,000
 //     (MEMTALLY_BENCH_WIDE) alive at once ("wide"), timed by the program from its first fork to
-//     its last child reaped, bare, under the runner with probes per process
-//     (the default) and with --shared-probes; every window is checked to
-//     have counted each child's malloc and free;
+//     its last child reaped, bare, under the runner as it is by default
+//     (probes per library on private copies of the allocator libraries),
+//     with --per-process-probes and with --shared-probes; every window is
+//     checked to have counted each child's malloc and free;
 //   - the runner's fixed cost, `runner run -- true` from start to exit;
 //   - `node -e 0` and `python3 -c pass` as whole-command targets (an exec
 //     target, every malloc in the window), what the runner adds beyond its
 //     fixed cost against their bare time;
 //   - what a process outside the tree pays: pairs.c's ns per malloc+free
-//     pair, untraced, then while a runner's command is probed, with probes
-//     per process and with --shared-probes.
+//     pair, untraced, then while a runner's command is probed, by default
+//     and with --shared-probes.
 //
 // One iteration is one repetition; scripts/bench takes the medians.
 func BenchmarkTree(b *testing.B) {
@@ -81,6 +82,7 @@ func BenchmarkTree(b *testing.B) {
 		return ns
 	}
 	shared := []string{"--shared-probes"}
+	perProcess := []string{"--per-process-probes"}
 	// The median of five, for the short runs.
 	median5 := func(run func() time.Duration) float64 {
 		var ds []float64
@@ -102,8 +104,12 @@ func BenchmarkTree(b *testing.B) {
 		serialBare := forkNS(out)
 		out, _ = runner(nil, forkrate, strconv.Itoa(serialN), "serial")
 		serialRun := forkNS(out)
+		out, _ = runner(perProcess, forkrate, strconv.Itoa(serialN), "serial")
+		serialPerProcess := forkNS(out)
 		out, _ = runner(shared, forkrate, strconv.Itoa(serialN), "serial")
 		serialShared := forkNS(out)
+		b.ReportMetric(serialN/serialPerProcess*1e9, "forks/s-serial-perprocess")
+		b.ReportMetric(serialPerProcess/serialBare, "serial-perprocess/bare")
 		b.ReportMetric(float64(serialN)/serialBare*1e9, "forks/s-serial-bare")
 		b.ReportMetric(serialN/serialRun*1e9, "forks/s-serial-runner")
 		b.ReportMetric(serialN/serialShared*1e9, "forks/s-serial-shared")
@@ -114,8 +120,12 @@ func BenchmarkTree(b *testing.B) {
 		wideBare := forkNS(out)
 		out, _ = runner(nil, forkrate, strconv.Itoa(wideN), "wide")
 		wideRun := forkNS(out)
+		out, _ = runner(perProcess, forkrate, strconv.Itoa(wideN), "wide")
+		widePerProcess := forkNS(out)
 		out, _ = runner(shared, forkrate, strconv.Itoa(wideN), "wide")
 		wideShared := forkNS(out)
+		b.ReportMetric(widePerProcess/1e9, "s-wide-perprocess")
+		b.ReportMetric(widePerProcess/wideBare, "wide-perprocess/bare")
 		b.ReportMetric(wideBare/1e9, "s-wide-bare")
 		b.ReportMetric(wideRun/1e9, "s-wide-runner")
 		b.ReportMetric(wideShared/1e9, "s-wide-shared")
@@ -130,12 +140,12 @@ func BenchmarkTree(b *testing.B) {
 		if err != nil {
 			b.Fatalf("pairs printed %q", out)
 		}
-		perProcess := unrelatedPairs(b, self, pairs, codebytes, nil, 2000000)
+		byDefault := unrelatedPairs(b, self, pairs, codebytes, nil, 2000000)
 		sharedNS := unrelatedPairs(b, self, pairs, codebytes, shared, 200000)
 		b.ReportMetric(untraced, "unrelated-ns/pair-untraced")
-		b.ReportMetric(perProcess, "unrelated-ns/pair-runner")
+		b.ReportMetric(byDefault, "unrelated-ns/pair-runner")
 		b.ReportMetric(sharedNS, "unrelated-ns/pair-shared")
-		b.ReportMetric(perProcess/untraced, "unrelated-runner/untraced")
+		b.ReportMetric(byDefault/untraced, "unrelated-runner/untraced")
 		b.ReportMetric(sharedNS/untraced, "unrelated-shared/untraced")
 
 		fixed := median5(func() time.Duration { _, d := runner(nil, "true"); return d })
@@ -185,7 +195,7 @@ func unrelatedPairs(b *testing.B, self, pairs, codebytes string, flags []string,
 	if err != nil {
 		b.Fatal(err)
 	}
-	if len(flags) > 0 {
+	if sharedFlag(flags) {
 		deadline := time.Now().Add(30 * time.Second)
 		for {
 			now, err := exec.Command(codebytes).Output()
@@ -248,7 +258,7 @@ func readResults(b *testing.B, out string) *results.Run {
 // --shared-probes run waiting until the returned function is called:
 // valgrind dies on shared probes' breakpoints.
 func lockIfShared(b *testing.B, flags []string) (unlock func()) {
-	if len(flags) == 0 {
+	if !sharedFlag(flags) {
 		return func() {}
 	}
 	unlock, err := testutil.LockSharedProbes()
@@ -256,4 +266,13 @@ func lockIfShared(b *testing.B, flags []string) (unlock func()) {
 		b.Fatal(err)
 	}
 	return unlock
+}
+
+func sharedFlag(flags []string) bool {
+	for _, f := range flags {
+		if f == "--shared-probes" {
+			return true
+		}
+	}
+	return false
 }
