@@ -249,8 +249,12 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 	if launch {
 		args = args[1:]
 	}
+	probes := len(args) > 0 && args[0] == "-probes"
+	if probes {
+		args = args[1:]
+	}
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: showresults [-memory] [-journal] [-launch] PATH...")
+		ts.Fatalf("usage: showresults [-memory] [-journal] [-launch] [-probes] PATH...")
 	}
 	var files []string
 	for _, arg := range args {
@@ -302,6 +306,20 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 				}
 				fmt.Fprintf(ts.Stdout(), " warmup=%d\n", l.Warmup)
 			}
+		}
+		if p := run.Environment.Probes; probes && p != nil {
+			fmt.Fprintf(ts.Stdout(), "probes mode=%s", p.Mode)
+			if len(p.Libraries) > 0 {
+				var names []string
+				for _, l := range p.Libraries {
+					names = append(names, filepath.Base(l))
+				}
+				fmt.Fprintf(ts.Stdout(), " libraries=%s", strings.Join(names, ","))
+			}
+			if p.Reason != "" {
+				fmt.Fprintf(ts.Stdout(), " reason=%q", p.Reason)
+			}
+			fmt.Fprintln(ts.Stdout())
 		}
 		for _, t := range run.Targets {
 			fmt.Fprintf(ts.Stdout(), "target %s kind=%s status=%s exit=%d", t.Name, t.Kind, t.Status, t.ExitCode)
