@@ -31,8 +31,26 @@ func loadTracer(opts capture.Options, perProcess bool) *tracerLoad {
 	l := &tracerLoad{done: make(chan struct{}), closed: make(chan struct{})}
 	go func() {
 		defer close(l.done)
-		if l.tracer, l.err = capture.New(opts); l.err != nil {
+		// The namespace is made beside the programs' loading, which
+		// takes longer.
+		var made chan namespaceMade
+		if !opts.SharedProbes && !perProcess {
+			made = make(chan namespaceMade, 1)
+			go func() {
+				ns, err := privlibs.New()
+				made <- namespaceMade{ns, err}
+			}()
+		}
+		l.tracer, l.err = capture.New(opts)
+		var m namespaceMade
+		if made != nil {
+			m = <-made
+		}
+		if l.err != nil {
 			l.err = fmt.Errorf("start capture: %w", l.err)
+			if m.ns != nil {
+				m.ns.Close()
+			}
 			return
 		}
 		switch {
@@ -41,18 +59,22 @@ func loadTracer(opts capture.Options, perProcess bool) *tracerLoad {
 		case perProcess:
 			l.probes = results.Probes{Mode: results.ProbesPerProcess, Reason: "--per-process-probes"}
 		default:
-			l.probes = l.sharePrivate()
+			l.probes = l.sharePrivate(m.ns, m.err)
 		}
 	}()
 	return l
 }
 
-// sharePrivate makes the namespace of private libraries and has their
-// probes shared. Without it, probes stay per process: the numbers are the
+type namespaceMade struct {
+	ns  *privlibs.Namespace
+	err error
+}
+
+// sharePrivate has the probes of the namespace's private libraries
+// shared, given the namespace or why it could not be made. Without it, probes stay per process: the numbers are the
 // same, and only a command that forks many processes is slower, so the run
 // goes on and results.json says why.
-func (l *tracerLoad) sharePrivate() results.Probes {
-	ns, err := privlibs.New()
+func (l *tracerLoad) sharePrivate(ns *privlibs.Namespace, err error) results.Probes {
 	if err != nil {
 		return results.Probes{Mode: results.ProbesPerProcess, Reason: err.Error()}
 	}

@@ -19,6 +19,11 @@ import (
 
 func requireRoot(t *testing.T) {
 	t.Helper()
+	requireRootB(t)
+}
+
+func requireRootB(t testing.TB) {
+	t.Helper()
 	var unavailable error
 	if os.Geteuid() != 0 {
 		unavailable = errors.New("a mount namespace needs root")
