@@ -4,9 +4,10 @@
 //
 // memtally's allocation capture. Userspace (runner/internal/capture) loads
 // this object with cilium/ebpf, attaches the allocator probes (uprobe_multi
-// links, one pair per binary: scoped to one process each, or, with shared
-// probes, on every process that maps the binary and filtered below by the
-// tracked set) and follows the process tree through the sched tracepoints
+// links, one pair per binary: scoped to one process each, or on every
+// process that maps the binary and filtered below by the tracked set: the
+// tree's private copies of the allocator libraries, or every binary with
+// shared probes) and follows the process tree through the sched tracepoints
 // below. See capture/doc.go for the
 // whole design; the comments here say why each piece is shaped as it is.
 
@@ -275,12 +276,13 @@ struct file_id {
 	__u64 ino;
 };
 
-// Executables whose allocator and dynamic loader are probed already, with
-// shared probes: an exec of one needs no hold, since the libraries its
+// Executables whose allocator and dynamic loader are probed already by
+// links per binary: an exec of one needs no hold, since the libraries its
 // loader maps stop it at the loader's hook. Userspace adds them once it has
-// handled a process running one, and clears the map when it detaches the
-// probes. Links scoped to one process leave it empty: a process that execs
-// needs its executable's own probes.
+// handled a process running one. Links scoped to one process leave it
+// empty: a process that execs needs its executable's own probes, and an
+// executable whose allocator or loader is probed per process is never
+// added.
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);

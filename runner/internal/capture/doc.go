@@ -105,12 +105,25 @@
 // millisecond, and more the more processes map the binary: a tree with
 // thousands of live processes forks slowly (BENCHMARKS.md).
 //
-// With Options.SharedProbes, each binary's links are attached once, for
-// every process of the machine that maps it, and the programs drop the
-// calls of untracked processes. A fork then needs no hold: the child maps
-// its parent's binaries. An exec needs one only for an executable not seen
-// yet (a BPF map of handled inodes), and only once that executable and its
-// loader are in the mappings scanned. The cost moves outside the tree:
+// Links per binary are attached once, for every process that maps the
+// binary, and the programs drop the calls of untracked processes. The
+// runner uses them by default for binaries that only the tree maps
+// (ShareProbesOf): private copies of the machine's allocator libraries,
+// bind-mounted over their paths in a mount namespace the runner starts its
+// commands in (package privlibs), so that no other process pays or sees
+// anything. A fork then needs no hold when its parent's probes are all per
+// binary: the child maps its parent's binaries. The fork program holds it
+// when the parent has links of its own (a static executable's allocator,
+// or a library loaded from elsewhere), or may have them: while the parent
+// is held or scanned for its probes, another of its threads may fork before
+// userspace knows (own_state in bpf/memtally.c counts those). An exec needs
+// a hold only for an executable not seen yet (a BPF map of handled inodes),
+// and only once that executable and its loader are in the mappings
+// scanned, probed per binary. A tree of thousands of live processes then
+// forks at nearly bare speed, and its exit detaches nothing per process.
+//
+// With Options.SharedProbes, every binary's links are per binary, for every
+// process of the machine that maps it. The cost moves outside the tree:
 // every process of the machine that calls a probed allocator traps from
 // the first window of the first tree that maps it until the Tracer is
 // closed (the links serve every later tree: attached anew right after

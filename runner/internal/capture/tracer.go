@@ -28,7 +28,9 @@ type Options struct {
 	PollInterval time.Duration
 	// SharedProbes attaches each binary's probes once, on every process
 	// of the machine that maps it, and counts the tree's calls alone,
-	// instead of attaching them for each process of the tree. A fork then
+	// instead of attaching them for each process of the tree.
+	// ShareProbesOf does the same for binaries that only the tree maps,
+	// at no cost to other processes. A fork then
 	// costs the tree nothing, however many processes are alive, but every
 	// process outside the tree that maps a probed binary pays the traps
 	// of its allocator calls from the first window of the first tree that
