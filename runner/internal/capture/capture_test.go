@@ -84,11 +84,6 @@ var fixtures = []fixture{
 		want: want{AllocCount: 10, TotalBytes: 3387, FreeCount: 9, PeakBytes: 1637, LeakedCount: 1, LeakedBytes: 77}},
 	{name: "fork_child", srcs: []string{"fork_child.c"},
 		want: want{AllocCount: 30, TotalBytes: 5000, FreeCount: 20, PeakBytes: 5000, LeakedCount: 10, LeakedBytes: 2000}},
-	// Its allocator is its own: with private libraries its probes are
-	// still per process, so its fork is held for the child's. Static
-	// glibc's start-up adds 5 blocks of 1779 bytes, kept to the end.
-	{name: "fork_child_static", srcs: []string{"fork_child.c", "-static"},
-		want: want{AllocCount: 35, TotalBytes: 6779, FreeCount: 20, PeakBytes: 6779, LeakedCount: 15, LeakedBytes: 3779}},
 }
 
 // TestFixtures checks each fixture's exact numbers with probes per process

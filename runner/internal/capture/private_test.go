@@ -118,3 +118,28 @@ func childrenOf(t *testing.T, pid int) []int {
 	}
 	return out
 }
+
+// TestPrivateOwnLinksFork runs fork_child built static: its allocator is
+// its own, so with private libraries its probes are still per process, and
+// its fork must be held for the child's. The child's 20 allocations and 10
+// frees are counted as with probes per process. Static glibc's start-up
+// blocks, kept to the end, depend on the program's path: the two kinds must
+// agree on them, and fork_child's comment gives the rest.
+func TestPrivateOwnLinksFork(t *testing.T) {
+	bin := build(t, "fork_child_static", "fork_child.c", "-static")
+	var byKind []want
+	for _, kind := range []probeKind{perProcess, private} {
+		t.Run(string(kind), func(t *testing.T) {
+			m := runExecTarget(t, newTracerKind(t, kind), bin)
+			g := got(m)
+			startAllocs, startBytes := g.LeakedCount-10, g.LeakedBytes-2000
+			w := want{AllocCount: 30 + startAllocs, TotalBytes: 5000 + startBytes, FreeCount: 20,
+				PeakBytes: 5000 + startBytes, LeakedCount: 10 + startAllocs, LeakedBytes: 2000 + startBytes}
+			checkMetrics(t, m, w)
+			byKind = append(byKind, g)
+		})
+	}
+	if len(byKind) == 2 && byKind[0] != byKind[1] {
+		t.Errorf("per process %+v, on private libraries %+v", byKind[0], byKind[1])
+	}
+}
