@@ -134,6 +134,7 @@ enum mark_op {
 	MARK_HOLD = 8,   // set probing.holding to the second argument; no mark
 	MARK_PROBING = 9, // the third argument's tgid is being probed; no mark
 	MARK_PROBED = 10, // done probing it; the second argument: own links
+	MARK_SCOPE = 11,  // set state.scoped to the second argument; no mark
 };
 
 struct state {
@@ -146,6 +147,9 @@ struct state {
 	__u32 epoch;
 	// The sequence number of the next sync mark.
 	__u64 sync_seq;
+	// Set while windows count the processes in scope alone.
+	__u32 scoped;
+	__u32 unused;
 };
 
 // Per-CPU counters of what was lost, summed by userspace.
@@ -269,6 +273,20 @@ struct {
 	__type(key, __u32);   // tgid
 	__type(value, __u8);
 } unscanned SEC(".maps");
+
+// The processes a scoped window counts: the benchmark's own process, the
+// one that asked for the window, and its descendants. A harness's other
+// processes (the parent that collects results, a sibling service) run on
+// their own schedule, and what they allocate during a window is not the
+// benchmark's. Userspace puts the process and the descendants it has;
+// memtally_fork adds each child of a process in scope while scoping is on,
+// so that none forked meanwhile is missed. Exits remove them.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);   // tgid
+	__type(value, __u8);
+} scope SEC(".maps");
 
 // An executable, as its inode.
 struct file_id {
@@ -454,8 +472,11 @@ static __always_inline void record(struct thread_state *ts, __u32 type,
 
 	if (!st || !st->enabled)
 		return;
-	time = event_time(ts, st);
 	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (*(volatile __u32 *)&st->scoped &&
+	    !bpf_map_lookup_elem(&scope, &tgid))
+		return;
+	time = event_time(ts, st);
 	b = bpf_map_lookup_elem(&batches, &zero);
 	if (type == EVENT_REALLOC || !b ||
 	    __sync_val_compare_and_swap(&b->busy, 0, 1) != 0) {
@@ -774,6 +795,15 @@ int memtally_fork(__u64 *ctx)
 		count(COUNTER_TRACKED_FULL);
 		return 0;
 	}
+	{
+		struct state *st = get_state();
+
+		if (st && *(volatile __u32 *)&st->scoped &&
+		    bpf_map_lookup_elem(&scope, &ptgid) &&
+		    bpf_map_update_elem(&scope, &ctgid, &one, BPF_ANY))
+			// Its allocations would be left out of the window.
+			count(COUNTER_TRACKED_FULL);
+	}
 	// Tracked before it first runs, the child needs nothing more outside
 	// windows (userspace scans it before the next), nor when its parent's
 	// probes are all per binary (see own_state).
@@ -903,6 +933,7 @@ int memtally_exit(__u64 *ctx)
 	bpf_map_delete_elem(&tracked, &tgid);
 	bpf_map_delete_elem(&unscanned, &tgid);
 	bpf_map_delete_elem(&own, &tgid);
+	bpf_map_delete_elem(&scope, &tgid);
 	// The data ring orders the exit after the process's last allocations,
 	// which is what releasing its blocks needs; that ring may be full,
 	// though, and userspace must learn of every exit to know when the
@@ -979,6 +1010,9 @@ int memtally_mark(__u64 *ctx)
 			__sync_fetch_and_sub(&o->pending, 1);
 		return 0;
 	}
+	case MARK_SCOPE:
+		st->scoped = (__u32)ctx[1];
+		return 0;
 	case MARK_SYNC_CLAIM:
 		st->sync_seq = next_seq();
 		return 0;

@@ -144,6 +144,12 @@
 // execs, for an exec target whose window runs from the command's exec to
 // the exit of its tree (TreeExited, then End).
 //
+// BeginIn scopes a window to one process and its descendants: the process
+// of the harness that asked for it. The programs then count the processes
+// of a scope map alone; userspace fills it with the process and the
+// descendants it has, and the fork program adds each child of a process in
+// the map, so that none forked meanwhile escapes.
+//
 // The marks are the window's bounds. Counting starts after the mark that
 // opens a window read the clock and took its number, and stops before the
 // mark that closes it does, so every counted event is numbered and timed

@@ -135,6 +135,7 @@ const (
 	memtallyMarkOpMARK_HOLD       memtallyMarkOp = 8
 	memtallyMarkOpMARK_PROBING    memtallyMarkOp = 9
 	memtallyMarkOpMARK_PROBED     memtallyMarkOp = 10
+	memtallyMarkOpMARK_SCOPE      memtallyMarkOp = 11
 )
 
 type memtallyOwnState struct {
@@ -156,6 +157,8 @@ type memtallyState struct {
 	ArmTgid uint32
 	Epoch   uint32
 	SyncSeq uint64
+	Scoped  uint32
+	Unused  uint32
 }
 
 type memtallyThreadState struct {
@@ -185,6 +188,7 @@ const (
 	memtallyMapHandled           = "handled"
 	memtallyMapOwn               = "own"
 	memtallyMapProbing           = "probing"
+	memtallyMapScope             = "scope"
 	memtallyMapSequence          = "sequence"
 	memtallyMapStates            = "states"
 	memtallyMapThreads           = "threads"
@@ -276,6 +280,7 @@ type memtallyMapSpecs struct {
 	Handled   *ebpf.MapSpec `ebpf:"handled"`
 	Own       *ebpf.MapSpec `ebpf:"own"`
 	Probing   *ebpf.MapSpec `ebpf:"probing"`
+	Scope     *ebpf.MapSpec `ebpf:"scope"`
 	Sequence  *ebpf.MapSpec `ebpf:"sequence"`
 	States    *ebpf.MapSpec `ebpf:"states"`
 	Threads   *ebpf.MapSpec `ebpf:"threads"`
@@ -331,6 +336,7 @@ type memtallyMaps struct {
 	Handled   *ebpf.Map `ebpf:"handled"`
 	Own       *ebpf.Map `ebpf:"own"`
 	Probing   *ebpf.Map `ebpf:"probing"`
+	Scope     *ebpf.Map `ebpf:"scope"`
 	Sequence  *ebpf.Map `ebpf:"sequence"`
 	States    *ebpf.Map `ebpf:"states"`
 	Threads   *ebpf.Map `ebpf:"threads"`
@@ -347,6 +353,7 @@ func (m *memtallyMaps) Close() error {
 		m.Handled,
 		m.Own,
 		m.Probing,
+		m.Scope,
 		m.Sequence,
 		m.States,
 		m.Threads,

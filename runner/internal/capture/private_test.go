@@ -40,7 +40,7 @@ func TestPrivateForksUnheld(t *testing.T) {
 					t.Fatal("forktree did not fork its children")
 				}
 			}
-			children := childrenOf(t, cmd.Process.Pid)
+			children := childPIDs(t, cmd.Process.Pid)
 			t.Cleanup(func() {
 				for _, c := range children {
 					unix.Kill(c, unix.SIGKILL)
@@ -101,8 +101,8 @@ func TestPrivateForksUnheld(t *testing.T) {
 	}
 }
 
-// childrenOf lists the children of pid.
-func childrenOf(t *testing.T, pid int) []int {
+// childPIDs lists the children of pid.
+func childPIDs(t *testing.T, pid int) []int {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "task", strconv.Itoa(pid), "children"))
 	if err != nil {

@@ -111,6 +111,12 @@ type Tracer struct {
 	holdMu sync.Mutex
 	shared sharedProbes
 
+	// scopeMu guards the scope of the windows: scopePID, whose
+	// descendants the scope map holds, or 0 when windows count the
+	// whole tree.
+	scopeMu  sync.Mutex
+	scopePID int
+
 	// Window state, owned by the data reader goroutine, which learns of
 	// each window's start and end from the marks in the ring.
 	pending pending
@@ -268,7 +274,27 @@ func (t *Tracer) forget(tgid uint32, p *process) {
 // program turns counting on (Metrics.StartNS); the reader opens it when it
 // comes to that mark, so Begin does not wait for the reader.
 func (t *Tracer) Begin() error {
+	return t.begin(0)
+}
+
+// BeginIn opens a window, as Begin, that counts the allocations of process
+// pid and its descendants alone, those it has and those it forks: the
+// benchmark's own process, whose harness asked for the window. The tree's
+// other processes, such as the harness's parent collecting results, run on
+// their own schedule, and what they allocate meanwhile is not the
+// benchmark's.
+func (t *Tracer) BeginIn(pid int) error {
+	if pid <= 0 {
+		return fmt.Errorf("begin window: pid %d", pid)
+	}
+	return t.begin(pid)
+}
+
+func (t *Tracer) begin(pid int) error {
 	if err := t.hold(); err != nil {
+		return err
+	}
+	if err := t.setScope(pid); err != nil {
 		return err
 	}
 	if err := t.setBase(); err != nil {
@@ -298,6 +324,9 @@ func (t *Tracer) setBase() error {
 // gone.
 func (t *Tracer) BeginAtExec(pid int) error {
 	if err := t.hold(); err != nil {
+		return err
+	}
+	if err := t.setScope(0); err != nil {
 		return err
 	}
 	if err := t.setBase(); err != nil {

@@ -342,12 +342,13 @@ func (w *windows) Connected() error {
 	return nil
 }
 
-// Begin opens the window of the benchmark uri.
-func (w *windows) Begin(uri string) error {
+// Begin opens the window of the benchmark uri, which counts its process,
+// pid, and that process's descendants.
+func (w *windows) Begin(uri string, pid int) error {
 	if err := w.Connected(); err != nil {
 		return err
 	}
-	if err := w.tracer.Begin(); err != nil {
+	if err := w.tracer.BeginIn(pid); err != nil {
 		return err
 	}
 	w.progress.BenchmarkStarted(uri)

@@ -12,7 +12,7 @@ import (
 // tree is a Tracker whose process tree is the test process alone.
 type tree struct{}
 
-func (tree) Begin(string) error            { return nil }
+func (tree) Begin(string, int) error       { return nil }
 func (tree) Connected() error              { return nil }
 func (tree) Pause() error                  { return nil }
 func (tree) Resume() error                 { return nil }

@@ -43,7 +43,9 @@ const (
 // InTree tells whether pid is a process of the benchmark command's tree,
 // the only processes whose hello is accepted.
 type Tracker interface {
-	Begin(uri string) error
+	// Begin opens the window of the benchmark uri, run by process pid,
+	// the client's: the window counts pid and its descendants.
+	Begin(uri string, pid int) error
 	Pause() error
 	Resume() error
 	End() (capture.Metrics, error)

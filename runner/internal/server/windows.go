@@ -55,7 +55,7 @@ func (s *Server) start(m protocol.Start) {
 		return
 	}
 	if s.tracker != nil {
-		if err := s.tracker.Begin(m.URI); err != nil {
+		if err := s.tracker.Begin(m.URI, s.session.pid); err != nil {
 			s.reject(fmt.Sprintf("start tracking %s: %v", m.URI, err))
 			return
 		}
