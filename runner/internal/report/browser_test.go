@@ -66,20 +66,10 @@ func TestReportInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.WindowSize(1280, 1600),
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, browserOptions(exe, dir,
+		chromedp.Flag("disable-background-networking", true), chromedp.WindowSize(1280, 1600))...)
 	defer cancelAlloc()
 	ctx, cancelTab := chromedp.NewContext(ctx)
 	defer cancelTab()
@@ -236,6 +226,17 @@ const countColours = `(() => {
   }
   return out;
 })()`
+
+// browserOptions starts chromium headless with its profile, and the
+// directories it makes in TMPDIR, inside dir, a test's own temporary
+// directory, so that nothing of it is left behind.
+func browserOptions(exe, dir string, extra ...chromedp.ExecAllocatorOption) []chromedp.ExecAllocatorOption {
+	return append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Env("TMPDIR=" + dir),
+	}, extra...)
+}
 
 func nonWhite(img image.Image) int {
 	n := 0

@@ -36,8 +36,7 @@ func TestReportNaturalOrder(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck)
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, browserOptions(exe, dir)...)
 	defer cancelAlloc()
 	ctx, cancelTab := chromedp.NewContext(ctx)
 	defer cancelTab()
