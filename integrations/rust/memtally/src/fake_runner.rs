@@ -45,6 +45,7 @@ impl FakeRunner {
         let (mut ctl, mut ack) = (open("ctl"), open("ack"));
         let log = Arc::new(Mutex::new(Vec::new()));
         let served = Arc::clone(&log);
+        let fifos = dir.clone();
         std::thread::spawn(move || {
             let mut payload = vec![0u8; MAX_FRAME_SIZE];
             loop {
@@ -67,10 +68,17 @@ impl FakeRunner {
                     other => other.kind().to_owned(),
                 });
                 let reply = match msg {
-                    Message::Hello { .. } => Message::Welcome {
-                        version: 1,
-                        mode: "memory",
-                    },
+                    Message::Hello { .. } => {
+                        // The client has both FIFOs open and never opens
+                        // them again (one session per process): their
+                        // directory can go now, which a FakeRunner kept in
+                        // a static, never dropped, would otherwise leave.
+                        let _ = std::fs::remove_dir_all(&fifos);
+                        Message::Welcome {
+                            version: 1,
+                            mode: "memory",
+                        }
+                    }
                     _ => Message::Ack,
                 };
                 let mut out = Vec::new();
