@@ -26,17 +26,17 @@ type Options struct {
 	// written without waking the reader, which costs more than the probes
 	// themselves. Zero means 10 ms.
 	PollInterval time.Duration
-	// SharedProbes attaches each binary's probes once, on every process
+	// SharedProbes attaches every binary's probes once, on every process
 	// of the machine that maps it, and counts the tree's calls alone,
-	// instead of attaching them for each process of the tree.
-	// ShareProbesOf does the same for binaries that only the tree maps,
-	// at no cost to other processes. A fork then
+	// instead of attaching them for each process of the tree. A fork then
 	// costs the tree nothing, however many processes are alive, but every
 	// process outside the tree that maps a probed binary pays the traps
 	// of its allocator calls from the first window of the first tree that
 	// maps it until Close, and finds breakpoints in that binary's code: a
 	// program that reads or translates its own code, valgrind's tools
 	// among them, dies of SIGTRAP. See BENCHMARKS.md for both costs.
+	// ShareProbesOf gives the same speed at no cost to other processes,
+	// for binaries that only the tree maps.
 	SharedProbes bool
 }
 
