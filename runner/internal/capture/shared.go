@@ -27,6 +27,8 @@ type sharedProbes struct {
 	// private are the binaries that only the followed trees map (see
 	// ShareProbesOf); with Options.SharedProbes every binary is shared.
 	private map[fileID]bool
+	// closed is set by take: nothing is attached after it.
+	closed bool
 }
 
 // PrivateFile is a binary that only the followed trees map, as stat(2)
@@ -117,6 +119,9 @@ type sharedBinary struct {
 func (s *sharedProbes) attach(key string, fn func() ([]link.Link, error)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
 	if s.bins == nil {
 		s.bins = map[string]*sharedBinary{}
 	}
@@ -128,10 +133,12 @@ func (s *sharedProbes) attach(key string, fn func() ([]link.Link, error)) error 
 	return err
 }
 
-// take forgets every binary and returns their links, for detaching.
+// take forgets every binary and returns their links, for detaching; no
+// binary is attached after it.
 func (s *sharedProbes) take() []link.Link {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.closed = true
 	var ls []link.Link
 	for _, b := range s.bins {
 		ls = append(ls, b.links...)

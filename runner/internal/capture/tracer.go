@@ -436,6 +436,10 @@ func (t *Tracer) Close() error {
 		_ = l.Close()
 	}
 	t.links = nil
+	// Nothing is tracked: the shared probes count nothing any more, and
+	// their detaching, a grace period of the kernel's, the longest part
+	// of Close, starts now, beside the readers' stopping.
+	t.detachLater(t.shared.take())
 	// Let the control reader release whatever it had been told to hold.
 	deadline := time.Now().Add(time.Second)
 	for t.ctl.AvailableBytes() > 0 && time.Now().Before(deadline) {
@@ -455,7 +459,6 @@ func (t *Tracer) Close() error {
 	tree := t.tree
 	t.mu.Unlock()
 	t.treeGone(tree)
-	t.detachLater(t.shared.take())
 	t.detach.Wait()
 	t.closeObjects()
 	return nil
