@@ -2,13 +2,8 @@ package capture
 
 import (
 	"encoding/binary"
-	"os"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
-
-	"memtally.dev/runner/internal/launch"
 )
 
 // TestScopedWindow runs scoped.c, whose benchmark process is neither the
@@ -36,43 +31,17 @@ func TestScopedWindow(t *testing.T) {
 // benchmark process or over the whole tree.
 func runScoped(t *testing.T, tr *Tracer, bin string, scoped bool) Metrics {
 	t.Helper()
-	toTest, fromProg, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer toTest.Close()
-	toProg, fromTest, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fromTest.Close()
-	held := launch.HeldCommand(bin)
-	held.ExtraFiles = []*os.File{fromProg, toProg} // fds 3 and 4
-	held.Stderr = os.Stderr
-	if err := startFor(tr, held); err != nil {
-		t.Fatal(err)
-	}
-	fromProg.Close()
-	toProg.Close()
-	t.Cleanup(func() { held.Process.Kill() })
-	waitStopped(t, held.Process.Pid)
-	if err := tr.Follow(held.Process.Pid); err != nil {
-		t.Fatalf("follow: %v", err)
-	}
-	if err := unix.Kill(held.Process.Pid, unix.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
+	held, toTest, fromTest := startEdged(t, tr, bin)
 	begin := make([]byte, 5)
 	if _, err := toTest.Read(begin); err != nil {
 		t.Fatalf("read edge: %v", err)
 	}
 	pid := int(int32(binary.NativeEndian.Uint32(begin[1:])))
+	openWindow := tr.Begin
 	if scoped {
-		err = tr.BeginIn(pid)
-	} else {
-		err = tr.Begin()
+		openWindow = func() error { return tr.BeginIn(pid) }
 	}
-	if err != nil {
+	if err := openWindow(); err != nil {
 		t.Fatalf("begin: %v", err)
 	}
 	// The sibling's calls run through the window.

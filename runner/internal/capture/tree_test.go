@@ -223,26 +223,23 @@ func runWindowed(t *testing.T, tr *Tracer, n int, argv ...string) []Metrics {
 	return ms
 }
 
-// calls holds CLOCK_MONOTONIC read around the Begin and End of a window.
-type calls struct {
-	beginCalled, beginReturned, endCalled, endReturned uint64
-}
-
-// runWindowedTimed is runWindowed, which also returns when each window's
-// Begin and End were called and returned.
-func runWindowedTimed(t *testing.T, tr *Tracer, n int, argv ...string) ([]Metrics, []calls) {
+// startEdged starts argv for tr the way the runner does, with a pipe on
+// its fd 3, on which it tells each edge of a window, and one on its fd 4,
+// on which it waits for each to be acknowledged; it follows and resumes
+// it, and returns the test's ends of the pipes, closed when the test ends.
+func startEdged(t *testing.T, tr *Tracer, argv ...string) (held *exec.Cmd, toTest, fromTest *os.File) {
 	t.Helper()
 	toTest, fromProg, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer toTest.Close()
+	t.Cleanup(func() { toTest.Close() })
 	toProg, fromTest, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fromTest.Close()
-	held := launch.HeldCommand(argv...)
+	t.Cleanup(func() { fromTest.Close() })
+	held = launch.HeldCommand(argv...)
 	held.ExtraFiles = []*os.File{fromProg, toProg} // fds 3 and 4
 	held.Stderr = os.Stderr
 	if err := startFor(tr, held); err != nil {
@@ -258,6 +255,19 @@ func runWindowedTimed(t *testing.T, tr *Tracer, n int, argv ...string) ([]Metric
 	if err := unix.Kill(held.Process.Pid, unix.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
+	return held, toTest, fromTest
+}
+
+// calls holds CLOCK_MONOTONIC read around the Begin and End of a window.
+type calls struct {
+	beginCalled, beginReturned, endCalled, endReturned uint64
+}
+
+// runWindowedTimed is runWindowed, which also returns when each window's
+// Begin and End were called and returned.
+func runWindowedTimed(t *testing.T, tr *Tracer, n int, argv ...string) ([]Metrics, []calls) {
+	t.Helper()
+	held, toTest, fromTest := startEdged(t, tr, argv...)
 
 	buf := make([]byte, 1)
 	edge := func() {
