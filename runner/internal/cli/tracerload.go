@@ -71,9 +71,10 @@ type namespaceMade struct {
 }
 
 // sharePrivate has the probes of the namespace's private libraries
-// shared, given the namespace or why it could not be made. Without it, probes stay per process: the numbers are the
-// same, and only a command that forks many processes is slower, so the run
-// goes on and results.json says why.
+// shared, given the namespace or why it could not be made. Without it,
+// probes stay per process: the numbers are the same, and only a command
+// that forks many processes is slower, so the run goes on and results.json
+// says why.
 func (l *tracerLoad) sharePrivate(ns *privlibs.Namespace, err error) results.Probes {
 	if err != nil {
 		return results.Probes{Mode: results.ProbesPerProcess, Reason: err.Error()}
