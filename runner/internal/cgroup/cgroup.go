@@ -71,6 +71,18 @@ func (g *Group) Add(pid int) error {
 	return nil
 }
 
+// Dir opens the group's directory for a child to be born in it
+// (syscall.SysProcAttr.CgroupFD, clone3's CLONE_INTO_CGROUP). Being born
+// there costs nothing, where Add waits for an RCU grace period, about 10 ms
+// here, to move a running process.
+func (g *Group) Dir() (*os.File, error) {
+	fd, err := unix.Open(g.Path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open cgroup: %w", &os.PathError{Op: "open", Path: g.Path, Err: err})
+	}
+	return os.NewFile(uintptr(fd), g.Path), nil
+}
+
 // Populated reports whether a live process is in the group.
 func (g *Group) Populated() (bool, error) {
 	f, err := os.Open(filepath.Join(g.Path, "cgroup.events"))

@@ -97,18 +97,20 @@ func (r *runner) runTarget(t target, at slot) outcome {
 	// The command starts held, so that its allocator probes are in place
 	// before its first instruction.
 	startNS := monotime.Now()
-	proc, err := launch.Start(launch.Spec{
+	guarded := r.guard.prepare()
+	spec := launch.Spec{
 		Argv: t.argv, Dir: t.dir, Env: env,
 		Stdin: r.stdin, Stdout: output.Stdout, Stderr: output.Stderr,
 		Held: true, NoASLR: start.NoASLR, Namespace: r.namespace(),
-	})
+	}
+	proc, err := guarded.start(spec)
 	output.Started()
 	if err != nil {
 		return fail(127, err.Error())
 	}
 	// Before it can fork, the tree goes where a dead runner's supervisor
 	// will find it, and the journal says which target was running.
-	guarded, err := r.guard.enter(proc.PID(), fifos)
+	err = guarded.watch(proc.PID(), fifos)
 	if err == nil {
 		defer guarded.leave(r.stderr)
 		journaled := out.result

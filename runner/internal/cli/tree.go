@@ -9,6 +9,7 @@ import (
 
 	"memtally.dev/runner/internal/cgroup"
 	"memtally.dev/runner/internal/fifo"
+	"memtally.dev/runner/internal/launch"
 	"memtally.dev/runner/internal/supervise"
 )
 
@@ -64,42 +65,102 @@ func (g *treeGuard) close() error { return g.sup.Close() }
 type guarded struct {
 	g  *treeGuard
 	cg *cgroup.Group
+	// dir is cg's directory, which the command is born in.
+	dir *os.File
 }
 
-// enter puts the held command pid, with its FIFOs if any, under guard.
-func (g *treeGuard) enter(pid int, fifos *fifo.Pair) (*guarded, error) {
+// prepare makes the next target's cgroup, unless trees go without one.
+// The command is then started in it (born in it, which costs far less than
+// a move) and put under guard with watch.
+func (g *treeGuard) prepare() *guarded {
+	t := &guarded{g: g}
+	if g.noCgroup != nil {
+		return t
+	}
+	cg, err := cgroup.New(fmt.Sprintf("memtally-%d-%d", os.Getpid(), g.seq.Add(1)))
+	if err == nil {
+		if t.dir, err = cg.Dir(); err != nil {
+			cg.Remove(leftoverTimeout)
+		}
+	}
+	if err != nil {
+		g.disableCgroups(err)
+		return t
+	}
+	t.cg = cg
+	return t
+}
+
+// start starts the command of spec in t's cgroup, if any. Should the
+// start fail there and succeed without it, the cgroup was to blame, and
+// trees go without one from then on.
+func (t *guarded) start(spec launch.Spec) (*launch.Process, error) {
+	if t.dir == nil {
+		return launch.Start(spec)
+	}
+	spec.Cgroup = t.dir
+	proc, err := launch.Start(spec)
+	if err == nil {
+		return proc, nil
+	}
+	spec.Cgroup = nil
+	again, againErr := launch.Start(spec)
+	if againErr != nil {
+		t.abandon()
+		return nil, againErr
+	}
+	t.refused(err)
+	return again, nil
+}
+
+// refused drops the cgroup the command could not be started in, for this
+// target and the next: delegation rules can refuse it (EBUSY where the
+// parent enables controllers, EACCES across owners), and the command then
+// runs all the same, without one.
+func (t *guarded) refused(err error) {
+	path := t.cg.Path
+	t.abandon()
+	t.g.disableCgroups(fmt.Errorf("start in cgroup %s: %w", path, err))
+}
+
+// abandon removes the cgroup of a command that did not start.
+func (t *guarded) abandon() {
+	t.closeDir()
+	if t.cg != nil {
+		t.cg.Remove(leftoverTimeout)
+		t.cg = nil
+	}
+}
+
+func (t *guarded) closeDir() {
+	if t.dir != nil {
+		t.dir.Close()
+		t.dir = nil
+	}
+}
+
+// watch puts the held command pid, started in t's cgroup if any, with its
+// FIFOs if any, under the supervisor's guard.
+func (t *guarded) watch(pid int, fifos *fifo.Pair) error {
+	t.closeDir()
 	tree := supervise.Tree{PGID: pid}
 	if fifos != nil {
 		tree.FifoDir = fifos.Dir
 	}
-	t := &guarded{g: g}
-	if g.noCgroup == nil {
-		cg, err := cgroup.New(fmt.Sprintf("memtally-%d-%d", os.Getpid(), g.seq.Add(1)))
-		if err == nil {
-			if err = cg.Add(pid); err != nil {
-				// Delegation rules can refuse the move (EBUSY where
-				// the parent enables controllers, EACCES across
-				// owners); the command runs all the same.
-				cg.Remove(leftoverTimeout)
-			}
-		}
-		if err != nil {
-			g.disableCgroups(err)
-		} else {
-			t.cg = cg
-			tree.Cgroup = cg.Path
-		}
+	if t.cg != nil {
+		tree.Cgroup = t.cg.Path
 	}
-	if err := g.sup.Target(tree); err != nil {
+	if err := t.g.sup.Target(tree); err != nil {
 		t.leave(io.Discard)
-		return nil, err
+		return err
 	}
-	return t, nil
+	return nil
 }
 
 // leave ends the target's tree, as systemd ends a unit: whatever it left
 // running is killed with its cgroup.
 func (t *guarded) leave(stderr io.Writer) {
+	t.closeDir()
 	if t.cg != nil {
 		if err := t.cg.Remove(leftoverTimeout); err != nil {
 			fmt.Fprintf(stderr, "runner: %v\n", err)

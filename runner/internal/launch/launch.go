@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"syscall"
 
@@ -37,6 +38,9 @@ type Spec struct {
 	Namespace interface {
 		Run(start func() error) error
 	}
+	// Cgroup, when set, is a cgroup2 directory the command is born in
+	// (cgroup.Group.Dir), so that none of its processes runs outside it.
+	Cgroup *os.File
 }
 
 // HeldCommand returns a command that runs argv behind a shell which stops
@@ -70,6 +74,10 @@ func Start(s Spec) (*Process, error) {
 	// as one. No Pdeathsig: it fires when the starting OS thread exits, not
 	// the runner, and Go may retire that thread at any time.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if s.Cgroup != nil {
+		cmd.SysProcAttr.UseCgroupFD = true
+		cmd.SysProcAttr.CgroupFD = int(s.Cgroup.Fd())
+	}
 	start := cmd.Start
 	switch {
 	case s.Namespace != nil && s.NoASLR:
