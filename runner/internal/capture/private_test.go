@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 )
 
@@ -141,5 +143,86 @@ func TestPrivateOwnLinksFork(t *testing.T) {
 	}
 	if len(byKind) == 2 && byKind[0] != byKind[1] {
 		t.Errorf("per process %+v, on private libraries %+v", byKind[0], byKind[1])
+	}
+}
+
+// LastTreeDone, once the last tree is gone, detaches the shared probes
+// at once, while the window's end is still to be read: the window keeps
+// its exact numbers, and no tree is followed after it.
+func TestLastTreeDone(t *testing.T) {
+	tr := newTracerKind(t, private)
+	bin := build(t, "malloc_free", "malloc_free.c")
+	cmd := startHeldFor(t, tr, bin)
+	if err := tr.Follow(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.BeginAtExec(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	<-tr.TreeExited()
+	tr.shared.mu.Lock()
+	var links []link.Link
+	for _, b := range tr.shared.bins {
+		links = append(links, b.links...)
+	}
+	tr.shared.mu.Unlock()
+	if len(links) == 0 {
+		t.Fatal("no shared links before LastTreeDone")
+	}
+	tr.LastTreeDone()
+	m, err := tr.End()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.AllocCount != 1001 || m.TotalBytes != 500600 || m.FreeCount != 1000 || m.PeakBytes != 1100 || m.LeakedBytes != 100 {
+		t.Errorf("got %d allocs of %d bytes, %d frees, peak %d, leaked %d; want 1001 of 500600, 1000, 1100, 100",
+			m.AllocCount, m.TotalBytes, m.FreeCount, m.PeakBytes, m.LeakedBytes)
+	}
+	tr.detach.Wait()
+	for _, l := range links {
+		if _, err := l.Info(); err == nil {
+			t.Errorf("link %v still attached", l)
+		}
+	}
+	if err := tr.Follow(os.Getpid()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Follow after LastTreeDone: %v, want ErrClosed", err)
+	}
+}
+
+// While a process of the tree lives, LastTreeDone keeps its probes.
+func TestLastTreeDoneTreeAlive(t *testing.T) {
+	tr := newTracerKind(t, private)
+	cmd := startHeldFor(t, tr, build(t, "malloc_free", "malloc_free.c"))
+	if err := tr.Follow(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.BeginAtExec(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	tr.LastTreeDone()
+	tr.shared.mu.Lock()
+	bins := len(tr.shared.bins)
+	tr.shared.mu.Unlock()
+	if bins == 0 {
+		t.Error("the probes of a live tree were detached")
+	}
+	if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := tr.End()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.AllocCount != 1001 {
+		t.Errorf("got %d allocations, want 1001", m.AllocCount)
 	}
 }

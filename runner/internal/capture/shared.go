@@ -109,6 +109,23 @@ func (t *Tracer) probingOwn(p *process) {
 	}
 }
 
+// LastTreeDone says that the tree just followed, now gone, was the last
+// one: the probes shared per binary have nothing left to count, and they
+// start detaching now, beside what the caller still has to do (End, the
+// results), rather than in Close, which waits for them. The kernel holds
+// each detach for a grace period, the longest part of the runner's exit.
+// Follow fails after it. While a process of the tree lives, it does
+// nothing but refuse later Follows, and Close detaches them.
+func (t *Tracer) LastTreeDone() {
+	t.mu.Lock()
+	t.lastTree = true
+	t.mu.Unlock()
+	if !t.treeEmpty() {
+		return
+	}
+	t.detachLater(t.shared.take())
+}
+
 type sharedBinary struct {
 	links []link.Link
 	err   error

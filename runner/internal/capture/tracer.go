@@ -102,6 +102,8 @@ type Tracer struct {
 	unprobed []Unprobed
 	noAlloc  []NoAllocator
 	closed   bool
+	// lastTree is set by LastTreeDone: no tree is followed after it.
+	lastTree bool
 	// holding is set from the tree's first window (or its arming) until
 	// the tree is gone: its processes are then held until their probes
 	// are in (see hold).
@@ -216,7 +218,7 @@ func New(opts Options) (*Tracer, error) {
 // not fail Follow; it is reported in Metrics.Unprobed.
 func (t *Tracer) Follow(pid int) error {
 	t.mu.Lock()
-	if t.closed {
+	if t.closed || t.lastTree {
 		t.mu.Unlock()
 		return ErrClosed
 	}

@@ -190,7 +190,8 @@ func (r *runner) run(targets []target) error {
 				expected = 1 // a plain program is one benchmark
 			}
 			r.progress.TargetStarted(t.name, i+1, len(targets), rep, r.out.repeat, expected)
-			out := r.runTarget(t, slot{target: len(run.Targets), benchmark: len(run.Benchmarks), rep: rep})
+			last := rep == r.out.repeat && i == len(targets)-1
+			out := r.runTarget(t, slot{target: len(run.Targets), benchmark: len(run.Benchmarks), rep: rep, last: last})
 			incomplete := 0
 			for _, b := range out.benchmarks {
 				if b.Status == results.StatusIncomplete {

@@ -33,6 +33,8 @@ type outcome struct {
 // index, the index its first benchmark takes, and its repetition.
 type slot struct {
 	target, benchmark, rep int
+	// last is set for the run's last target.
+	last bool
 }
 
 // runTarget runs one target to its end and reports how it went. Failures
@@ -188,6 +190,11 @@ func (r *runner) runTarget(t target, at slot) outcome {
 	treeGone := true
 	if windows.whole {
 		treeGone = r.waitTree(t, sup)
+	}
+	if at.last {
+		// The probes' detaching overlaps the end of the window and
+		// the writing of the results.
+		r.tracer.LastTreeDone()
 	}
 	stopNS := monotime.Now()
 	o := sup.Stop()
