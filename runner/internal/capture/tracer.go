@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
@@ -161,6 +162,11 @@ func New(opts Options) (*Tracer, error) {
 	if opts.PollInterval == 0 {
 		opts.PollInterval = 10 * time.Millisecond
 	}
+	// Decoding the kernel's types, which the programs' relocations
+	// need, is CPU work that overlaps the making of the maps, which is
+	// the kernel's.
+	kernelTypes := btf.NewCache()
+	go kernelTypes.Kernel()
 	spec, err := loadMemtally()
 	if err != nil {
 		return nil, fmt.Errorf("load spec: %w", err)
@@ -175,7 +181,7 @@ func New(opts Options) (*Tracer, error) {
 		waiters:  map[uint32]chan<- *heap.Metrics{},
 		stop:     make(chan struct{}),
 	}
-	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
+	if err := spec.LoadAndAssign(&t.objs, &ebpf.CollectionOptions{Cache: kernelTypes}); err != nil {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {
 			return nil, fmt.Errorf("load programs: %+v", ve)
