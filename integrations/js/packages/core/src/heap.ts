@@ -5,9 +5,9 @@ import { getHeapStatistics, GCProfiler } from 'node:v8';
 
 /** V8 heap figures of one benchmark run, in bytes. */
 export interface JsHeap {
-  /** Whether a full GC could be forced (node runs with --expose-gc). */
+  /** Whether a full GC could be forced (node runs with --expose-gc): before the warm-up calls, or before the run when there were none. */
   gc_forced: boolean;
-  /** Used heap just before the run, after a forced GC when gc_forced. */
+  /** Used heap just before the run, after the warm-up calls (and the forced GC before them, when gc_forced). */
   used_before_bytes: number;
   /** Used heap right after the body returned, before any GC of ours. */
   used_after_bytes: number;
@@ -30,6 +30,24 @@ function exposedGc(): Gc | undefined {
   return typeof gc === 'function' ? (gc as Gc) : undefined;
 }
 
+/**
+ * Forces a full GC, when node exposes it, before a benchmark's warm-up
+ * calls; the measured call then follows them with no GC in between. A full
+ * GC frees every page's remembered set (the slot sets V8 mallocs when an
+ * old object first gets a pointer to a new one, 128 or 256 bytes each); a
+ * warm-up call after it stores into the same old objects the measured call
+ * does, so the measured call finds their slot sets made, as a call in a
+ * loop would. With the GC between them instead, the measured call made
+ * them again, and how many depended on where earlier work had placed the
+ * old objects, which differs from one run of a suite to the next.
+ * Returns whether a GC was forced.
+ */
+export function settleHeap(): boolean {
+  const gc = exposedGc();
+  gc?.();
+  return gc !== undefined;
+}
+
 /** The used V8 heap. Reads a buffer V8 fills in place: no native allocation. */
 export function usedHeap(): number {
   return getHeapStatistics().used_heap_size;
@@ -47,9 +65,14 @@ export class HeapProbe {
     private readonly profiler: GCProfiler,
   ) {}
 
-  static begin(): HeapProbe {
+  /**
+   * settled says that settleHeap() ran before the warm-up calls; the heap
+   * is then left as they left it. Otherwise (no warm-up call) the GC runs
+   * here.
+   */
+  static begin(settled = false): HeapProbe {
     const gc = exposedGc();
-    gc?.();
+    if (!settled) gc?.();
     // The profiler records the used heap before each GC, which is where the
     // heap peaks between two collections; without it a run that triggered a
     // GC would report less than its peak.

@@ -90,13 +90,15 @@ export class Session {
    * returns settles). Setup belongs before this call, teardown after.
    * warmup is the number of calls of body the caller ran before this one,
    * outside any window (0: this is the cold first call); start carries it
-   * to the runner. Rejects or throws only for errors of the protocol's
-   * own; the body's errors land in the record.
+   * to the runner. settled says that the caller ran settleHeap() before
+   * those calls; otherwise the heap is settled here, just before the call.
+   * Rejects or throws only for errors of the protocol's own; the body's
+   * errors land in the record.
    */
-  measure(uri: string, body: () => unknown, warmup?: number): BenchmarkRecord | Promise<BenchmarkRecord> {
+  measure(uri: string, body: () => unknown, warmup?: number, settled = false): BenchmarkRecord | Promise<BenchmarkRecord> {
     const frame = encodeFrame({ kind: 'start', uri, warmup });
     const record: BenchmarkRecord = warmup === undefined ? { uri, status: 'ok' } : { uri, status: 'ok', warmup };
-    const probe = HeapProbe.begin();
+    const probe = HeapProbe.begin(settled);
     const open = this.open(frame);
     const before = usedHeap();
     let result: unknown;

@@ -65,6 +65,8 @@ export const START_UP_ONLY_V8_FLAGS: ReadonlySet<string> = new Set([
   'hash-seed',
   'random-seed',
   'predictable',
+  // The new space's size, which V8 fixes when it sets the heap up.
+  'predictable-gc-schedule',
   // Threads V8 starts with the isolate.
   'single-threaded',
   'concurrent-recompilation',
