@@ -10,6 +10,7 @@ import {
   findProjectRoot,
   type HarnessWarmup,
   type Session,
+  settleHeap,
   sourcePath,
   warmUp,
   warmupPlan,
@@ -159,7 +160,9 @@ export async function runOnce(bench: Tracked, s: Session): Promise<unknown> {
     // Bound, so that no function of ours is compiled on the measured call.
     const body = fn.bind(task);
     let warm = 0;
+    let settled = false;
     if (plan.max > 0) {
+      settled = settleHeap();
       await setup?.(task, 'warmup');
       await opts.beforeAll?.call(task);
       warm = (
@@ -175,7 +178,7 @@ export async function runOnce(bench: Tracked, s: Session): Promise<unknown> {
     await setup?.(task, 'run');
     await opts.beforeAll?.call(task);
     await opts.beforeEach?.call(task);
-    const record = await s.measure(uri, body, warm);
+    const record = await s.measure(uri, body, warm, settled && warm > 0);
     await opts.afterEach?.call(task);
     await opts.afterAll?.call(task);
     await teardown?.(task, 'run');
@@ -200,7 +203,9 @@ export function runOnceSync(bench: Tracked, s: Session): unknown {
     const uri = uriOf(bench, task, file);
     const body = fn.bind(task);
     let warm = 0;
+    let settled = false;
     if (plan.max > 0) {
+      settled = settleHeap();
       sync(setup?.(task, 'warmup'), 'setup');
       sync(opts.beforeAll?.call(task), 'beforeAll');
       const warmed = warmUpSync(plan, () => {
@@ -216,7 +221,7 @@ export function runOnceSync(bench: Tracked, s: Session): unknown {
     sync(setup?.(task, 'run'), 'setup');
     sync(opts.beforeAll?.call(task), 'beforeAll');
     sync(opts.beforeEach?.call(task), 'beforeEach');
-    const record = s.measure(uri, body, warm);
+    const record = s.measure(uri, body, warm, settled && warm > 0);
     if (isThenable(record)) throw new Error(`memtally: task ${JSON.stringify(task.name)} returned a promise in runSync()`);
     sync(opts.afterEach?.call(task), 'afterEach');
     sync(opts.afterAll?.call(task), 'afterAll');

@@ -2,7 +2,7 @@
 // vitest's own walk through the files and suites, and swaps tinybench's Task
 // for one that runs its function once inside a window, with the bench's
 // setup and teardown hooks outside it.
-import { type BenchmarkRecord, benchmarkUri, session, type Session, sourcePath, warmUp, warmupPlan } from '@memtally/core';
+import { type BenchmarkRecord, benchmarkUri, session, type Session, settleHeap, sourcePath, warmUp, warmupPlan } from '@memtally/core';
 // vitest 4.1 moved the runners and the task helpers to the main entry
 // point; importing vitest/runners or vitest/suite prints a deprecation
 // warning on every run.
@@ -66,7 +66,7 @@ export default class MemtallyBenchmarkRunner extends BenchmarkRunner {
     const tinybench = await super.importTinybench();
     const s: Session | null = this.session;
     if (s === null) return tinybench;
-    const measure = (uri: string, body: () => unknown, warmup: number) => s.measure(uri, body, warmup);
+    const measure = (uri: string, body: () => unknown, warmup: number, settled: boolean) => s.measure(uri, body, warmup, settled);
     const runnerWarmup = s.warmupCalls;
     const pending = this.pending;
     const root = this.config.root;
@@ -92,7 +92,9 @@ export default class MemtallyBenchmarkRunner extends BenchmarkRunner {
         // Bound, so that no function of ours is compiled on the measured call.
         const body = this.body.bind(this);
         let warm = 0;
+        let settled = false;
         if (plan.max > 0) {
+          settled = settleHeap();
           // As tinybench 2.9 warms up a task: setup and teardown of the
           // warm-up phase around the calls.
           await bench.setup?.(this, 'warmup');
@@ -100,7 +102,7 @@ export default class MemtallyBenchmarkRunner extends BenchmarkRunner {
           await bench.teardown?.(this, 'warmup');
         }
         await bench.setup?.(this, 'run');
-        const record = await measure(uriOf(t, root), body, warm);
+        const record = await measure(uriOf(t, root), body, warm, settled && warm > 0);
         await bench.teardown?.(this, 'run');
         const { error, ...memtally } = record;
         t.meta.memtally = memtally;
