@@ -22,4 +22,10 @@ package determinism
 //   - --single-threaded: no background compile or GC threads at all, so
 //     nothing allocates on a thread of V8's choosing while a window is
 //     open.
-const V8Flags = "--no-lazy --no-concurrent-sweeping --no-sparkplug --no-opt --single-threaded"
+//   - --predictable-gc-schedule: a new space of fixed size, and heap
+//     growing without the memory reducer's timers. Otherwise V8 sizes the
+//     new space after each GC from the allocation rate it measured, in
+//     bytes per millisecond, so that where a scavenge falls, inside a
+//     window or not, depended on the machine's speed. It is read when the
+//     isolate starts.
+const V8Flags = "--no-lazy --no-concurrent-sweeping --no-sparkplug --no-opt --single-threaded --predictable-gc-schedule"
