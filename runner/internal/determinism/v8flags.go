@@ -28,4 +28,14 @@ package determinism
 //     bytes per millisecond, so that where a scavenge falls, inside a
 //     window or not, depended on the machine's speed. It is read when the
 //     isolate starts.
-const V8Flags = "--no-lazy --no-concurrent-sweeping --no-sparkplug --no-opt --single-threaded --predictable-gc-schedule"
+//   - --no-lazy-feedback-allocation: a function gets its feedback vector
+//     on its first call rather than after several, so its inline caches
+//     settle during the warm-up call. Otherwise the measured call was the
+//     one where they first went polymorphic (temporary std::vectors of
+//     maps), and the new feedback stored into an old vector allocated a
+//     remembered-set bucket or not, as other code had stored near it.
+//   - --no-regexp-tier-up: a regular expression is compiled to machine
+//     code on its first execution, not on its second, which for a body
+//     that runs it once was the measured call (a zone, assembler buffers,
+//     and the code space's lazy sweeping).
+const V8Flags = "--no-lazy --no-concurrent-sweeping --no-sparkplug --no-opt --single-threaded --predictable-gc-schedule --no-lazy-feedback-allocation --no-regexp-tier-up"

@@ -13,7 +13,7 @@ export const runner = process.env.MEMTALLY_RUNNER;
  * "Determinism: JavaScript"). Set here so the tests do not depend on the
  * runner's default list.
  */
-export const V8_FLAGS = '--no-lazy --no-concurrent-sweeping --no-sparkplug --no-opt --single-threaded --predictable-gc-schedule';
+export const V8_FLAGS = '--no-lazy --no-concurrent-sweeping --no-sparkplug --no-opt --single-threaded --predictable-gc-schedule --no-lazy-feedback-allocation --no-regexp-tier-up';
 assert.ok(runner && existsSync(runner), 'MEMTALLY_RUNNER must name the built runner');
 
 const made = [];
