@@ -304,7 +304,11 @@ func cmdShowResults(ts *testscript.TestScript, neg bool, args []string) {
 						fmt.Fprintf(ts.Stdout(), " %s=%q/%s", s.name, s.set.Value, s.set.SetBy)
 					}
 				}
-				fmt.Fprintf(ts.Stdout(), " warmup=%d\n", l.Warmup)
+				if l.Warmup != nil {
+					fmt.Fprintf(ts.Stdout(), " warmup=%d\n", *l.Warmup)
+				} else {
+					fmt.Fprintln(ts.Stdout(), " warmup=default")
+				}
 			}
 		}
 		if p := run.Environment.Probes; probes && p != nil {

@@ -21,7 +21,6 @@ import (
 	"memtally.dev/runner/internal/terminate"
 	"memtally.dev/runner/internal/threshold"
 	"memtally.dev/runner/internal/untrusted"
-	"memtally.dev/runner/internal/warmup"
 )
 
 // Version is the runner's version, recorded in every results file.
@@ -76,7 +75,8 @@ Flags of runner and runner run:
                       or was not judged (also options.allow-incomplete)
   --warmup N          calls of each benchmark's body the integrations run
                       outside its window before the one it measures
-                      (default 1; 0 measures the cold first call; overrides
+                      (default: each integration's own, 1, or 3 in
+                      JavaScript; 0 measures the cold first call; overrides
                       a target's warmup and options.warmup)
   --no-deterministic  start commands as they are: without turning ASLR off
                       and without setting PYTHONHASHSEED=0 and
@@ -343,7 +343,6 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		// is then measured whole, as one benchmark.
 		wholeIfNoClient: true,
 		deterministic:   true,
-		warmup:          warmup.Default,
 	}
 	if !*noPrebuild {
 		t.build = prebuild.Step(argv)
@@ -410,6 +409,7 @@ type target struct {
 	// deterministic starts the command with what makes its allocations
 	// repeat (package determinism).
 	deterministic bool
-	// warmup is the MEMTALLY_WARMUP its integrations get.
-	warmup uint32
+	// warmup is the MEMTALLY_WARMUP its integrations get; nil: none,
+	// and each runs its own default.
+	warmup *uint32
 }

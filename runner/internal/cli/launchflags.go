@@ -42,7 +42,8 @@ func (l *launchFlags) override(fs *flag.FlagSet, targets []target) error {
 	}
 	for i := range targets {
 		if l.warmupSet {
-			targets[i].warmup = l.warmup
+			n := l.warmup
+			targets[i].warmup = &n
 		}
 		switch {
 		case set["no-deterministic"]:
@@ -59,7 +60,7 @@ func (l *launchFlags) override(fs *flag.FlagSet, targets []target) error {
 // record of what was applied.
 func (t target) start() determinism.Start {
 	env := memoryModeEnv(launch.Environ(os.Environ(), t.env), t.env)
-	env = launch.Environ(env, []string{warmup.Env(t.warmup)})
+	env = warmup.Environ(env, t.warmup)
 	s := determinism.Apply(env, t.deterministic)
 	s.Record.Target = t.name
 	s.Record.Warmup = t.warmup

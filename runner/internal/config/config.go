@@ -46,9 +46,9 @@ type Config struct {
 	// Deterministic is options.deterministic, the default of every
 	// target's: true unless the file says false.
 	Deterministic bool
-	// Warmup is options.warmup, the default of every target's; warmup.Default
-	// when the file does not say.
-	Warmup uint32
+	// Warmup is options.warmup, the default of every target's; nil when
+	// the file does not say, and each integration runs its own default.
+	Warmup *uint32
 }
 
 // Kind says how a target reports its benchmarks.
@@ -76,8 +76,8 @@ type Target struct {
 	// deterministic, else options.deterministic, else true.
 	Deterministic bool
 	// Warmup is the warm-up its integrations are asked for: the target's
-	// own warmup, else options.warmup, else warmup.Default.
-	Warmup uint32
+	// own warmup, else options.warmup, else nil: their own defaults.
+	Warmup *uint32
 }
 
 // Error is one mistake in a config file.

@@ -11,7 +11,8 @@
 //	kill-after = "10s"                   # SIGKILL this long after SIGTERM
 //	prebuild = true                      # false: no build step before a cargo bench
 //	deterministic = true                 # false: ASLR, PYTHONHASHSEED, V8 flags left as they are
-//	warmup = 1                           # calls of each body before the measured one; 0: cold
+//	warmup = 1                           # calls of each body before the measured one; 0: cold;
+//	                                     # unset: each integration's default (1, JS 3)
 //
 //	[[benchmarks]]
 //	name = "python"                      # unique, names the target in results

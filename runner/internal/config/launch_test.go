@@ -6,17 +6,23 @@ import (
 )
 
 // Each target gets its own deterministic and warmup, else the options',
-// else true and 1.
+// else true and no warm-up (-1 here): the integrations' own defaults.
 func TestDeterministicAndWarmup(t *testing.T) {
 	type got struct {
 		deterministic bool
-		warmup        uint32
+		warmup        int64
+	}
+	calls := func(n *uint32) int64 {
+		if n == nil {
+			return -1
+		}
+		return int64(*n)
 	}
 	for _, c := range []struct {
 		options, target string
 		want            got
 	}{
-		{"", "", got{true, 1}},
+		{"", "", got{true, -1}},
 		{"deterministic = false\nwarmup = 0\n", "", got{false, 0}},
 		{"deterministic = false\nwarmup = 0\n", "deterministic = true\nwarmup = 5\n", got{true, 5}},
 		{"", "deterministic = false\nwarmup = 0\n", got{false, 0}},
@@ -29,13 +35,13 @@ func TestDeterministicAndWarmup(t *testing.T) {
 			t.Fatalf("%q: %v", src, err)
 		}
 		a := cfg.Targets[0]
-		if g := (got{a.Deterministic, a.Warmup}); g != c.want {
+		if g := (got{a.Deterministic, calls(a.Warmup)}); g != c.want {
 			t.Errorf("%q: target a gets %+v, want %+v", src, g, c.want)
 		}
 		// A target that says nothing takes the options, or the defaults.
 		plain := cfg.Targets[1]
-		if plain.Deterministic != cfg.Deterministic || plain.Warmup != cfg.Warmup {
-			t.Errorf("%q: target plain gets %v %d, options %v %d", src, plain.Deterministic, plain.Warmup, cfg.Deterministic, cfg.Warmup)
+		if plain.Deterministic != cfg.Deterministic || calls(plain.Warmup) != calls(cfg.Warmup) {
+			t.Errorf("%q: target plain gets %v %d, options %v %d", src, plain.Deterministic, calls(plain.Warmup), cfg.Deterministic, calls(cfg.Warmup))
 		}
 	}
 }

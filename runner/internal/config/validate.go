@@ -54,7 +54,7 @@ var (
 
 func (v *validator) document(doc map[string]any) *Config {
 	cfg := &Config{Mode: ModeMemory, OutputDir: filepath.Join(v.dir, DefaultOutputDir), Thresholds: threshold.Set{}, Prebuild: true,
-		Deterministic: true, Warmup: warmup.Default}
+		Deterministic: true}
 	v.unknownKeys("", doc, topKeys)
 	if raw, ok := doc["options"]; ok {
 		if opts, ok := v.table("options", "options", raw); ok {
@@ -129,7 +129,7 @@ func (v *validator) options(cfg *Config, opts map[string]any) {
 	}
 	if raw, ok := opts["warmup"]; ok {
 		if n, ok := v.warmup("options.warmup", "options.warmup", raw); ok {
-			cfg.Warmup = n
+			cfg.Warmup = &n
 		}
 	}
 	if raw, ok := opts["kill-after"]; ok {
@@ -255,7 +255,7 @@ func (v *validator) target(i int, t map[string]any, cfg *Config) (Target, bool) 
 	}
 	if raw, ok := t["warmup"]; ok {
 		if n, ok := v.warmup(at+".warmup", "benchmarks.warmup", raw); ok {
-			target.Warmup = n
+			target.Warmup = &n
 		}
 	}
 	return target, len(v.errs) == errsBefore

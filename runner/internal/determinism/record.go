@@ -18,8 +18,10 @@ type Launch struct {
 	// apply, absent when unset.
 	V8Flags *Setting `json:"v8_flags,omitempty"`
 	// Warmup is MEMTALLY_WARMUP: how many calls of each benchmark's body
-	// the integrations were asked to run before the measured one.
-	Warmup uint32 `json:"warmup"`
+	// the integrations were asked to run before the measured one; absent
+	// when the runner passed none and each ran its own default (each
+	// benchmark's record says how many calls it ran).
+	Warmup *uint32 `json:"warmup,omitempty"`
 }
 
 // Setting is a value in effect and who set it: "runner", "user" or

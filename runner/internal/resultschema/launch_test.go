@@ -14,10 +14,11 @@ import (
 // schema refuses each of their broken forms.
 func TestSchemaLaunchAndWarmup(t *testing.T) {
 	run := resultstest.Sample()
+	one := uint32(1)
 	run.Environment.Launch = []results.Launch{
 		{Target: "parse", Deterministic: true, ASLR: results.Setting{Value: "off", SetBy: "runner"},
 			PythonHashSeed: &results.Setting{Value: "0", SetBy: "runner"},
-			V8Flags:        &results.Setting{Value: "--predictable", SetBy: "runner"}, Warmup: 1},
+			V8Flags:        &results.Setting{Value: "--predictable", SetBy: "runner"}, Warmup: &one},
 		{Target: "cli", ASLR: results.Setting{Value: "on", SetBy: "system"}},
 	}
 	zero := uint32(0)

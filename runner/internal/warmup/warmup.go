@@ -4,15 +4,11 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // EnvVar carries the warm-up to the integrations.
 const EnvVar = "MEMTALLY_WARMUP"
-
-// Default is the warm-up when neither the command line nor the config says:
-// one call, after which caches, interned strings and lazily compiled code
-// of a first call are in place.
-const Default uint32 = 1
 
 // Max is the largest warm-up: the protocol's start.warmup is a uint32.
 const Max = math.MaxUint32
@@ -38,4 +34,20 @@ func FromInt(n int64) (uint32, error) {
 // Env is the environment entry that passes n to a command.
 func Env(n uint32) string {
 	return EnvVar + "=" + strconv.FormatUint(uint64(n), 10)
+}
+
+// Environ sets MEMTALLY_WARMUP in env to n, or removes it when n is nil,
+// so that an integration runs its own default rather than a value the
+// runner's own environment happened to carry.
+func Environ(env []string, n *uint32) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, EnvVar+"=") {
+			out = append(out, kv)
+		}
+	}
+	if n != nil {
+		out = append(out, Env(*n))
+	}
+	return out
 }

@@ -1,6 +1,9 @@
 package warmup
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParse(t *testing.T) {
 	for _, tc := range []struct {
@@ -50,7 +53,27 @@ func TestEnv(t *testing.T) {
 	if got := Env(0); got != "MEMTALLY_WARMUP=0" {
 		t.Errorf("Env(0) = %q", got)
 	}
-	if got := Env(Default); got != "MEMTALLY_WARMUP=1" {
-		t.Errorf("Env(Default) = %q", got)
+	if got := Env(Max); got != "MEMTALLY_WARMUP=4294967295" {
+		t.Errorf("Env(Max) = %q", got)
+	}
+}
+
+func TestEnviron(t *testing.T) {
+	three := uint32(3)
+	for _, tc := range []struct {
+		name string
+		env  []string
+		n    *uint32
+		want []string
+	}{
+		{"set", []string{"A=1"}, &three, []string{"A=1", "MEMTALLY_WARMUP=3"}},
+		{"replaces the inherited value", []string{"MEMTALLY_WARMUP=9", "A=1"}, &three, []string{"A=1", "MEMTALLY_WARMUP=3"}},
+		{"unset removes every inherited value", []string{"MEMTALLY_WARMUP=9", "A=1", "MEMTALLY_WARMUP="}, nil, []string{"A=1"}},
+		{"a longer name stays", []string{"MEMTALLY_WARMUPS=2"}, nil, []string{"MEMTALLY_WARMUPS=2"}},
+	} {
+		got := Environ(tc.env, tc.n)
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%s: Environ(%q) = %q, want %q", tc.name, tc.env, got, tc.want)
+		}
 	}
 }
