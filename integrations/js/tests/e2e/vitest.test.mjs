@@ -30,15 +30,16 @@ describe('vitest bench under the runner', () => {
     assert.equal(run.results.benchmarks.length, Object.keys(URIS).length, JSON.stringify(run.results.benchmarks.map((b) => b.uri)));
     const r = Object.fromEntries(Object.entries(URIS).map(([k, uri]) => [k, record(run.results, uri)]));
     // memory.bench.ts sets warmupIterations: 2, which decides; second.bench.ts
-    // sets nothing, so the runner's count (MEMTALLY_WARMUP, 1 by default) does.
+    // sets nothing, and nor does the runner (no --warmup), so the JS default
+    // (DEFAULT_WARMUP_CALLS, 3) does.
     assertMeasured(run.events, 'body grouped/same name', r.grouped, 2);
     assertMeasured(run.events, 'body grouped/nested/same name', r.nested, 2);
     assertMeasured(run.events, 'body other/same name', r.other, 2);
     assertMeasured(run.events, 'body async', r.async, 2);
-    assertMeasured(run.events, 'body second file', r.second, 1);
+    assertMeasured(run.events, 'body second file', r.second, 3);
     // The start of each window told the runner how many calls came before.
     for (const k of ['grouped', 'nested', 'other', 'async', 'buffer', 'objects', 'empty']) assert.equal(r[k].warmup, 2, `${k}: warmup ${r[k].warmup}`);
-    assert.equal(r.second.warmup, 1);
+    assert.equal(r.second.warmup, 3);
     for (const mode of ['warmup', 'run']) {
       assertPlaced(run.events, `setup ${mode} grouped/same name`, r.grouped, false);
       assertPlaced(run.events, `teardown ${mode} grouped/same name`, r.grouped, false);

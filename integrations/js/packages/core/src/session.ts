@@ -55,7 +55,7 @@ export class Session {
   private client: Client | null;
   private rehearsing = false;
 
-  /** Warm-up calls of each body the runner asks for (MEMTALLY_WARMUP; 1 when absent). */
+  /** Warm-up calls of each body the runner asks for (MEMTALLY_WARMUP; DEFAULT_WARMUP_CALLS when absent). */
   readonly warmupCalls: number;
 
   constructor(client: Client, warmupCalls: number) {

@@ -7,8 +7,19 @@ import { UINT32_MAX } from './protocol.js';
 /** The runner's warm-up knob: `--warmup N`, target `warmup`, `options.warmup`. */
 export const ENV_WARMUP = 'MEMTALLY_WARMUP';
 
-/** Warm-up calls when the runner says nothing (an older runner): one. */
-export const DEFAULT_WARMUP_CALLS = 1;
+/**
+ * Warm-up calls when the runner passes none, as it does unless --warmup or
+ * the config says. One call is not V8's steady state: on the second, inline
+ * caches met a shape the allocation sites had settled on after the first
+ * and went polymorphic (native vectors of maps), and storing that feedback
+ * into an old feedback vector allocated a remembered-set bucket or not,
+ * depending on what else had stored nearby. On a public vitest suite, ten
+ * runs of 23 benchmarks: one warm-up call left 2 benchmarks differing
+ * between runs and 5 with V8's own allocations, two left 1 and 3, three
+ * left none differing and only Node's own (JSON, structuredClone)
+ * (BENCHMARKS.md, "Determinism: JavaScript").
+ */
+export const DEFAULT_WARMUP_CALLS = 3;
 
 /**
  * The most warm-up calls a harness's own options may ask for. Harness

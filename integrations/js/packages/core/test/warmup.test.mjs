@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 
 import {
   applyDeterminismFlags,
+  DEFAULT_WARMUP_CALLS,
   determinismFlags,
   MAX_HARNESS_WARMUP_CALLS,
   warmUp,
@@ -15,9 +16,10 @@ import {
 import { harnessWarmup } from '../../tinybench/dist/esm/instrument.js';
 
 describe('MEMTALLY_WARMUP', () => {
-  it('is 1 when absent or empty, as an older runner means', () => {
-    assert.equal(warmupFromEnv({}), 1);
-    assert.equal(warmupFromEnv({ MEMTALLY_WARMUP: '' }), 1);
+  it('is the JS default, 3, when absent or empty: the runner passes none unless told', () => {
+    assert.equal(DEFAULT_WARMUP_CALLS, 3);
+    assert.equal(warmupFromEnv({}), 3);
+    assert.equal(warmupFromEnv({ MEMTALLY_WARMUP: '' }), 3);
   });
   it('is the count it names, 0 included', () => {
     assert.equal(warmupFromEnv({ MEMTALLY_WARMUP: '0' }), 0);
