@@ -64,21 +64,34 @@ func startHeldFor(t *testing.T, tr *Tracer, argv ...string) *exec.Cmd {
 	return cmd
 }
 
-// runExecTarget measures argv as an exec target: from its exec to the exit
-// of its whole tree.
-func runExecTarget(t *testing.T, tr *Tracer, argv ...string) Metrics {
+// heldInWindow starts argv held, follows its tree and opens a window at its
+// exec, as an exec target's; it runs once resumed.
+func heldInWindow(t *testing.T, tr *Tracer, argv ...string) *exec.Cmd {
 	t.Helper()
 	cmd := startHeldFor(t, tr, argv...)
 	if err := tr.Follow(cmd.Process.Pid); err != nil {
-		cmd.Process.Kill()
 		t.Fatalf("follow: %v", err)
 	}
 	if err := tr.BeginAtExec(cmd.Process.Pid); err != nil {
 		t.Fatalf("begin at exec: %v", err)
 	}
+	return cmd
+}
+
+// resume lets a held command run.
+func resume(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
 	if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// runExecTarget measures argv as an exec target: from its exec to the exit
+// of its whole tree.
+func runExecTarget(t *testing.T, tr *Tracer, argv ...string) Metrics {
+	t.Helper()
+	cmd := heldInWindow(t, tr, argv...)
+	resume(t, cmd)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("%v: %v", argv, err)
 	}

@@ -24,16 +24,8 @@ func TestPrivateForksUnheld(t *testing.T) {
 		t.Run(string(kind), func(t *testing.T) {
 			tr := newTracerKind(t, kind)
 			ready := filepath.Join(t.TempDir(), "ready")
-			cmd := startHeldFor(t, tr, bin, "50", "0", ready)
-			if err := tr.Follow(cmd.Process.Pid); err != nil {
-				t.Fatal(err)
-			}
-			if err := tr.BeginAtExec(cmd.Process.Pid); err != nil {
-				t.Fatal(err)
-			}
-			if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
-				t.Fatal(err)
-			}
+			cmd := heldInWindow(t, tr, bin, "50", "0", ready)
+			resume(t, cmd)
 			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 				if _, err := os.Stat(ready); err == nil {
 					break
@@ -152,16 +144,8 @@ func TestPrivateOwnLinksFork(t *testing.T) {
 func TestLastTreeDone(t *testing.T) {
 	tr := newTracerKind(t, private)
 	bin := build(t, "malloc_free", "malloc_free.c")
-	cmd := startHeldFor(t, tr, bin)
-	if err := tr.Follow(cmd.Process.Pid); err != nil {
-		t.Fatal(err)
-	}
-	if err := tr.BeginAtExec(cmd.Process.Pid); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
+	cmd := heldInWindow(t, tr, bin)
+	resume(t, cmd)
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -198,13 +182,7 @@ func TestLastTreeDone(t *testing.T) {
 // While a process of the tree lives, LastTreeDone keeps its probes.
 func TestLastTreeDoneTreeAlive(t *testing.T) {
 	tr := newTracerKind(t, private)
-	cmd := startHeldFor(t, tr, build(t, "malloc_free", "malloc_free.c"))
-	if err := tr.Follow(cmd.Process.Pid); err != nil {
-		t.Fatal(err)
-	}
-	if err := tr.BeginAtExec(cmd.Process.Pid); err != nil {
-		t.Fatal(err)
-	}
+	cmd := heldInWindow(t, tr, build(t, "malloc_free", "malloc_free.c"))
 	tr.LastTreeDone()
 	tr.shared.mu.Lock()
 	bins := len(tr.shared.bins)
@@ -212,9 +190,7 @@ func TestLastTreeDoneTreeAlive(t *testing.T) {
 	if bins == 0 {
 		t.Error("the probes of a live tree were detached")
 	}
-	if err := unix.Kill(cmd.Process.Pid, unix.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
+	resume(t, cmd)
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}

@@ -15,15 +15,7 @@ import (
 // A command is born in its target's cgroup: none of its processes runs
 // outside it, not even for the moment a move would take.
 func TestStartBornInCgroup(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("making cgroups needs root here")
-	}
-	var stderr bytes.Buffer
-	g := &treeGuard{stderr: &stderr}
-	tg := g.prepare()
-	if tg.cg == nil {
-		t.Fatalf("no cgroup: %v", g.noCgroup)
-	}
+	_, tg, stderr := guardWithCgroup(t)
 	proc := startHeldSleep(t, tg)
 	defer tg.abandon()
 	if got, want := cgroupOf(t, proc.PID()), tg.cg.Path; !strings.HasSuffix(want, got) || !strings.Contains(got, "memtally-") {
@@ -39,15 +31,7 @@ func TestStartBornInCgroup(t *testing.T) {
 // command runs all the same, outside it, as it would where no cgroup
 // can be had.
 func TestStartCgroupRefused(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("making cgroups needs root here")
-	}
-	var stderr bytes.Buffer
-	g := &treeGuard{stderr: &stderr}
-	tg := g.prepare()
-	if tg.cg == nil {
-		t.Fatalf("no cgroup: %v", g.noCgroup)
-	}
+	g, tg, stderr := guardWithCgroup(t)
 	path := tg.cg.Path
 	if err := unix.Rmdir(path); err != nil {
 		t.Fatal(err)
@@ -67,6 +51,22 @@ func TestStartCgroupRefused(t *testing.T) {
 		next.abandon()
 		t.Error("the next target got a cgroup")
 	}
+}
+
+// guardWithCgroup is a tree guard whose next target has a cgroup of its
+// own, and the buffer its warnings go to.
+func guardWithCgroup(t *testing.T) (*treeGuard, *guarded, *bytes.Buffer) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("making cgroups needs root here")
+	}
+	stderr := new(bytes.Buffer)
+	g := &treeGuard{stderr: stderr}
+	tg := g.prepare()
+	if tg.cg == nil {
+		t.Fatalf("no cgroup: %v", g.noCgroup)
+	}
+	return g, tg, stderr
 }
 
 func startHeldSleep(t *testing.T, tg *guarded) *launch.Process {
