@@ -16,7 +16,8 @@ export const ENV_WARMUP = 'MEMTALLY_WARMUP';
  * depending on what else had stored nearby. On a public vitest suite, ten
  * runs of 23 benchmarks: one warm-up call left 2 benchmarks differing
  * between runs and 5 with V8's own allocations, two left 1 and 3, three
- * left none differing and only Node's own (JSON, structuredClone)
+ * left none differing, and no native allocation but Node's own (JSON,
+ * structuredClone) and one in one benchmark
  * (BENCHMARKS.md, "Determinism: JavaScript").
  */
 export const DEFAULT_WARMUP_CALLS = 3;
