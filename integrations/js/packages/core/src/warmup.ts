@@ -14,11 +14,10 @@ export const ENV_WARMUP = 'MEMTALLY_WARMUP';
  * and went polymorphic (native vectors of maps), and storing that feedback
  * into an old feedback vector allocated a remembered-set bucket or not,
  * depending on what else had stored nearby. On a public vitest suite, ten
- * runs of 23 benchmarks: one warm-up call left 2 benchmarks differing
- * between runs and 5 with V8's own allocations, two left 1 and 3, three
- * left none differing, and no native allocation but Node's own (JSON,
- * structuredClone) and one in one benchmark
- * (BENCHMARKS.md, "Determinism: JavaScript").
+ * runs of 23 benchmarks, counting the benchmarks that differed between
+ * runs and those whose windows held allocations other than Node's own
+ * (JSON, structuredClone): one warm-up call left 2 and 3, two left 1 and
+ * 1, three left none and 1 (BENCHMARKS.md, "Determinism: JavaScript").
  */
 export const DEFAULT_WARMUP_CALLS = 3;
 
