@@ -32,7 +32,7 @@ func launchChanges(base, head []results.Launch) []string {
 		diff("ASLR", b.ASLR.Value, h.ASLR.Value)
 		diff("PYTHONHASHSEED", settingText(b.PythonHashSeed), settingText(h.PythonHashSeed))
 		diff("V8 flags", settingText(b.V8Flags), settingText(h.V8Flags))
-		diff("warm-up", warmupText(b.Warmup), warmupText(h.Warmup))
+		diff("warm-up", b.WarmupText(), h.WarmupText())
 	}
 	return out
 }
@@ -43,13 +43,4 @@ func settingText(s *results.Setting) string {
 		return "unset"
 	}
 	return s.Value
-}
-
-// warmupText is the warm-up the runner passed, or "default" when it passed
-// none and each integration ran its own.
-func warmupText(n *uint32) string {
-	if n == nil {
-		return "default"
-	}
-	return strconv.FormatUint(uint64(*n), 10)
 }

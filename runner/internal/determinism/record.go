@@ -1,5 +1,7 @@
 package determinism
 
+import "strconv"
+
 // Launch is what the runner applied when it started a target's command:
 // the settings that make its allocations repeat (this package), and
 // the warm-up it asked the integrations for. It is known before the target
@@ -29,4 +31,13 @@ type Launch struct {
 type Setting struct {
 	Value string `json:"value"`
 	SetBy string `json:"set_by"`
+}
+
+// WarmupText is the warm-up the runner passed, or "default" when it passed
+// none and each integration ran its own.
+func (l Launch) WarmupText() string {
+	if l.Warmup == nil {
+		return "default"
+	}
+	return strconv.FormatUint(uint64(*l.Warmup), 10)
 }

@@ -28,14 +28,6 @@ func launchText(l results.Launch) string {
 			parts = append(parts, fmt.Sprintf("%s %s (%s)", s.name, value, s.set.SetBy))
 		}
 	}
-	parts = append(parts, "warm-up "+warmupText(l.Warmup))
+	parts = append(parts, "warm-up "+l.WarmupText())
 	return fmt.Sprintf("target %s: %s", l.Target, strings.Join(parts, ", "))
-}
-
-// warmupText is the warm-up the runner passed, or what ran instead.
-func warmupText(n *uint32) string {
-	if n == nil {
-		return "the integrations' defaults"
-	}
-	return fmt.Sprint(*n)
 }

@@ -23,7 +23,7 @@ func TestFromRunLaunchAndWarmup(t *testing.T) {
 	v := FromRun(run, nil)
 	for _, want := range []string{
 		"target parse: deterministic, ASLR off (runner), PYTHONHASHSEED 0 (runner), V8 flags none (user), warm-up 1",
-		"target cli: not deterministic, ASLR on (system), warm-up the integrations' defaults",
+		"target cli: not deterministic, ASLR on (system), warm-up default",
 	} {
 		if !slices.Contains(v.Environment, want) {
 			t.Errorf("environment lacks %q: %q", want, v.Environment)
